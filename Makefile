@@ -1,0 +1,45 @@
+# Careleaf: `make run` serves the demo, `make test` runs every check CI runs on SQLite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Local runs are debug runs unless the caller says otherwise (DJANGO_DEBUG=false make run).
+DJANGO_DEBUG ?= true
+export DJANGO_DEBUG
+
+.PHONY: install run test lint format clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo --create-admin
+	@echo ""
+	@echo "  Careleaf is starting on http://127.0.0.1:8000"
+	@echo "    Admin:     http://127.0.0.1:8000/admin/"
+	@echo "    API:       http://127.0.0.1:8000/api/v1/"
+	@echo "    API docs:  http://127.0.0.1:8000/api/docs/"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest --cov --cov-report=term
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .coverage .pytest_cache .ruff_cache

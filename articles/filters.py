@@ -1,0 +1,132 @@
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from articles.models import Article, ArticleCondition, ArticleRisk, Section
+
+MAX_SLUGS = 20
+
+
+class SlugListField(forms.CharField):
+    """``a,b,c`` -> ["a", "b", "c"]; any of them matches."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        slugs = [slug.strip() for slug in value.split(",") if slug.strip()] if value else []
+        if len(slugs) > MAX_SLUGS:
+            raise forms.ValidationError(f"Give at most {MAX_SLUGS} slugs.")
+        return slugs
+
+
+class DateOrDateTimeField(forms.CharField):
+    """An ISO 8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z); naive times are in
+    the site's TIME_ZONE. Returns (moment, is_date)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            moment = parse_datetime(value)
+            date = None if moment else parse_date(value)
+        except ValueError:
+            moment = date = None
+        if moment is None and date is None:
+            raise forms.ValidationError(
+                f"Enter an ISO 8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z); got {value!r}."
+            )
+        if date is not None:
+            moment = datetime.datetime.combine(date, datetime.time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment, date is not None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugListFilter(django_filters.Filter):
+    field_class = SlugListField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DateOrDateTimeFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with the primary key as the last key, so pages never repeat or skip a row."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        direction = "-" if ordering[-1].startswith("-") else ""
+        return qs.order_by(*ordering, f"{direction}pk")
+
+
+class ArticleFilter(django_filters.FilterSet):
+    condition = SlugListFilter(
+        method="filter_condition",
+        help_text="Condition slug; several, comma-separated, match any of them.",
+    )
+    risk = SlugListFilter(
+        method="filter_risk", help_text="Risk slug; several, comma-separated, match any of them."
+    )
+    clinic = django_filters.CharFilter(field_name="clinic__slug", help_text="Clinic slug.")
+    published_after = DateOrDateTimeFilter(
+        method="filter_published_after",
+        help_text="ISO date or date-time; published at or after it (a date means that day's start).",
+    )
+    published_before = DateOrDateTimeFilter(
+        method="filter_published_before",
+        help_text="ISO date or date-time; published at or before it (a date includes that whole day).",
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Words to find in the title, summary or section text."
+    )
+    ordering = StableOrderingFilter(
+        fields=["published_at", "updated_at", "title"],
+        help_text="published_at, updated_at or title; prefix - for descending. Default -published_at.",
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def filter_condition(self, articles, name, slugs):
+        if not slugs:
+            return articles
+        named = ArticleCondition.objects.filter(article=OuterRef("pk"), condition__slug__in=slugs)
+        return articles.filter(Exists(named))
+
+    def filter_risk(self, articles, name, slugs):
+        if not slugs:
+            return articles
+        named = ArticleRisk.objects.filter(article=OuterRef("pk"), risk__slug__in=slugs)
+        return articles.filter(Exists(named))
+
+    def filter_published_after(self, articles, name, value):
+        moment, _is_date = value
+        return articles.filter(published_at__gte=moment)
+
+    def filter_published_before(self, articles, name, value):
+        moment, is_date = value
+        if is_date:
+            return articles.filter(published_at__lt=moment + datetime.timedelta(days=1))
+        return articles.filter(published_at__lte=moment)
+
+    def filter_search(self, articles, name, value):
+        terms = value.split()
+        for term in terms:
+            in_sections = Section.objects.filter(article=OuterRef("pk")).filter(
+                Q(heading__icontains=term) | Q(body_text__icontains=term)
+            )
+            articles = articles.filter(
+                Q(title__icontains=term) | Q(summary__icontains=term) | Exists(in_sections)
+            )
+        return articles

@@ -1,0 +1,114 @@
+import datetime
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from articles.management.commands import _demo_content as demo
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleRisk,
+    CandidateCriterion,
+    Condition,
+    Risk,
+    Section,
+)
+from clinics.models import Clinic, ContactLink
+
+# How far from "now" each demo state puts published_at.
+PUBLISHED_AGO = datetime.timedelta(days=2)
+SCHEDULED_AHEAD = datetime.timedelta(days=7)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo clinic (Lafayette Pain Care) and its articles. Safe to run again: what "
+        "exists already is left exactly as staff edited it; only missing items are created."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--create-admin",
+            action="store_true",
+            help="Also create a superuser 'admin' with a random password, if no superuser exists.",
+        )
+
+    def handle(self, *args, create_admin=False, **options):
+        created = load_demo_content(now=timezone.now())
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {', '.join(created)}."))
+        else:
+            self.stdout.write("Demo content already present; nothing changed.")
+        if create_admin:
+            self._ensure_admin()
+
+    def _ensure_admin(self):
+        users = get_user_model()
+        if users.objects.filter(is_superuser=True).exists():
+            self.stdout.write("A superuser already exists: log in with your existing account.")
+            return
+        password = secrets.token_urlsafe(12)
+        admin = users.objects.filter(username="admin").first() or users(username="admin")
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(password)
+        admin.save()
+        self.stdout.write(
+            self.style.WARNING(
+                f"Demo login: admin / {password}\n"
+                "  (shown only this once; change it with `manage.py changepassword admin`)"
+            )
+        )
+
+
+@transaction.atomic
+def load_demo_content(*, now: datetime.datetime) -> list[str]:
+    """Create whatever demo rows are missing; return a description of what was created."""
+    created = []
+    clinic, is_new = Clinic.objects.get_or_create(slug=demo.CLINIC["slug"], defaults=demo.CLINIC)
+    if is_new:
+        created.append(f"clinic {clinic.slug}")
+        for position, link in enumerate(demo.CONTACT_LINKS, start=1):
+            ContactLink.objects.create(clinic=clinic, position=position, **link)
+
+    conditions = _get_or_create_topics(Condition, demo.CONDITIONS, created)
+    risks = _get_or_create_topics(Risk, demo.RISKS, created)
+
+    published_at_for_state = {
+        "published": now - PUBLISHED_AGO,
+        "scheduled": now + SCHEDULED_AHEAD,
+        "draft": None,
+    }
+    for spec in demo.ARTICLES:
+        if Article.objects.filter(slug=spec["slug"]).exists():
+            continue
+        article = Article.objects.create(
+            slug=spec["slug"],
+            title=spec["title"],
+            summary=spec["summary"],
+            clinic=clinic,
+            status=Article.Status.DRAFT if spec["state"] == "draft" else Article.Status.PUBLISHED,
+            published_at=published_at_for_state[spec["state"]],
+        )
+        for position, section in enumerate(spec["sections"], start=1):
+            Section.objects.create(article=article, position=position, **section)
+        for position, slug in enumerate(spec["conditions"], start=1):
+            ArticleCondition.objects.create(article=article, condition=conditions[slug], position=position)
+        for position, slug in enumerate(spec["risks"], start=1):
+            ArticleRisk.objects.create(article=article, risk=risks[slug], position=position)
+        for position, text in enumerate(spec["candidate_criteria"], start=1):
+            CandidateCriterion.objects.create(article=article, position=position, text=text)
+        created.append(f"article {article.slug} ({spec['state']})")
+    return created
+
+
+def _get_or_create_topics(model, specs, created):
+    topics = {}
+    for spec in specs:
+        topic, is_new = model.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        if is_new:
+            created.append(f"{model._meta.verbose_name} {topic.slug}")
+        topics[topic.slug] = topic
+    return topics

@@ -1,0 +1,235 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField
+
+from articles.querysets import PUBLISHED, ArticleQuerySet, TopicQuerySet
+from articles.rich_text import plain_text, sanitize_rich_text
+
+# What the section editor offers; whatever it cannot make, sanitize_rich_text removes anyway.
+SECTION_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Heading": {"levels": [3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    "History": True,
+}
+
+
+class Topic(models.Model):
+    """A reusable medical term that many articles can name: a condition or a risk."""
+
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="Used in web addresses. Lowercase letters, numbers and hyphens; filled from the name.",
+    )
+    summary = models.TextField(
+        blank=True, help_text="One or two plain sentences a patient can understand. No formatting."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Condition(Topic):
+    name = models.CharField(
+        max_length=200, unique=True, help_text='A condition a treatment helps, e.g. "Cancer pain".'
+    )
+
+
+class Risk(Topic):
+    name = models.CharField(max_length=200, unique=True, help_text='A risk or side effect, e.g. "Infection".')
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = PUBLISHED, "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=200, help_text="The headline patients see.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The article's web address. Filled from the title; avoid changing it once published.",
+    )
+    summary = models.TextField(
+        help_text="One or two plain sentences shown in lists and search results. No formatting."
+    )
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="The clinic that publishes this article.",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Only published articles appear on the website. Archived ones are kept but hidden.",
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "When the article goes live. Required to publish; a future time schedules it, "
+            "and it appears by itself at that moment."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    conditions = models.ManyToManyField(
+        Condition, through="ArticleCondition", related_name="articles", blank=True
+    )
+    risks = models.ManyToManyField(Risk, through="ArticleRisk", related_name="articles", blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=PUBLISHED) | Q(published_at__isnull=False),
+                name="articles_article_published_has_published_at",
+                violation_error_message="A published article needs a publication date and time.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="articles_article_public_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ArticleCondition(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_conditions")
+    condition = models.ForeignKey(
+        Condition,
+        on_delete=models.PROTECT,
+        related_name="article_links",
+        help_text="Start typing to find a condition.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "condition treated"
+        verbose_name_plural = "conditions treated"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "condition"],
+                name="articles_articlecondition_unique_condition",
+                violation_error_message="This condition is already listed on the article.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"condition #{self.position}"
+
+
+class ArticleRisk(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_risks")
+    risk = models.ForeignKey(
+        Risk,
+        on_delete=models.PROTECT,
+        related_name="article_links",
+        help_text="Start typing to find a risk.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "risk"
+        verbose_name_plural = "risks and side effects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "risk"],
+                name="articles_articlerisk_unique_risk",
+                violation_error_message="This risk is already listed on the article.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"risk #{self.position}"
+
+
+class Section(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(default=0)
+    heading = models.CharField(
+        max_length=200, help_text='A short heading; questions work well ("Does it hurt?").'
+    )
+    anchor = models.SlugField(
+        max_length=80,
+        blank=True,
+        editable=False,
+        help_text="Link target within the article, made from the first heading and then kept.",
+    )
+    body = ProseEditorField(
+        extensions=SECTION_EDITOR_EXTENSIONS,
+        sanitize=sanitize_rich_text,
+        help_text="The text of the section. Use the toolbar for bold, lists and links.",
+    )
+    # Plain text of body, kept for search: matching HTML would find tag names.
+    body_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "anchor"], name="articles_section_unique_anchor"),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_rich_text(self.body)
+        self.body_text = plain_text(self.body)
+        if not self.anchor:
+            self.anchor = self._free_anchor()
+        super().save(*args, **kwargs)
+
+    def _free_anchor(self) -> str:
+        """The heading's slug, suffixed -2, -3... if another section of the article has it."""
+        base = slugify(self.heading)[:70].strip("-") or "section"
+        taken = set(
+            Section.objects.filter(article_id=self.article_id)
+            .exclude(pk=self.pk)
+            .values_list("anchor", flat=True)
+        )
+        anchor, suffix = base, 2
+        while anchor in taken:
+            anchor, suffix = f"{base}-{suffix}", suffix + 1
+        return anchor
+
+
+class CandidateCriterion(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="candidate_criteria")
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(
+        max_length=300,
+        help_text='One sentence about who the treatment suits, e.g. "Other treatments have not helped."',
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "candidate criterion"
+        verbose_name_plural = "who is a good candidate"
+
+    def __str__(self):
+        return self.text

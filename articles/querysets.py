@@ -1,0 +1,63 @@
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+PUBLISHED = "published"
+
+
+def published_q(prefix: str = "") -> Q:
+    """The one definition of "public": published, and published_at not in the future.
+
+    ``prefix`` reaches articles through a relation, e.g. ``published_q("articles__")``.
+    """
+    return Q(**{f"{prefix}status": PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Visible to the public: published, and not scheduled for later."""
+        return self.filter(published_q())
+
+    def for_list(self):
+        """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""
+        from articles.models import ArticleCondition
+
+        return self.select_related("clinic").prefetch_related(
+            Prefetch("article_conditions", queryset=ArticleCondition.objects.select_related("condition"))
+        )
+
+    def for_detail(self):
+        """ArticleDetailSerializer: six queries whatever the number of children."""
+        from articles.models import ArticleRisk
+
+        return self.for_list().prefetch_related(
+            Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
+            "sections",
+            "candidate_criteria",
+            "clinic__contact_links",
+        )
+
+
+class TopicQuerySet(models.QuerySet):
+    """Conditions and risks: each lists the published articles that name it."""
+
+    def public(self):
+        """Named by at least one published article, annotated with ``published_article_count``.
+
+        A term only a draft uses stays private: it can reveal what the clinic has not announced.
+        """
+        return self.annotate(
+            published_article_count=Count("articles", filter=published_q("articles__"))
+        ).filter(published_article_count__gt=0)
+
+    def with_published_articles(self):
+        """Prefetch ``published_articles`` (newest first) for the detail serializer."""
+        from articles.models import Article
+
+        return self.prefetch_related(
+            Prefetch(
+                "articles",
+                queryset=Article.objects.published().order_by("-published_at", "-pk"),
+                to_attr="published_articles",
+            )
+        )

@@ -1,0 +1,54 @@
+"""Rich text for section bodies: one allowlist, applied on every save (see Section.save)."""
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {"p", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
+ALLOWED_LINK_PREFIXES = ("http://", "https://", "mailto:", "tel:")
+# Tags whose *content* is dropped too: keeping the text of a <script> would publish code as prose.
+DROPPED_WITH_CONTENT = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+}
+
+
+def _only_absolute_safe_links(tag: str, attribute: str, value: str) -> str | None:
+    # ammonia has already decoded entities here; a relative or protocol-relative (//host) href can
+    # point anywhere the front end is hosted, so only the four absolute schemes survive.
+    if tag == "a" and attribute == "href":
+        href = value.strip()
+        return href if href.lower().startswith(ALLOWED_LINK_PREFIXES) else None
+    return value
+
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    attributes={"a": {"href"}},
+    url_schemes={"http", "https", "mailto", "tel"},
+    attribute_filter=_only_absolute_safe_links,
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+def sanitize_rich_text(value: str) -> str:
+    """Return ``value`` reduced to the allowed tags; an editor's empty paragraph becomes ''."""
+    cleaned = _cleaner.clean(value or "").strip()
+    return cleaned if plain_text(cleaned) else ""
+
+
+def plain_text(sanitized_html: str) -> str:
+    """Text of already-sanitised HTML, with block boundaries kept as spaces (for search)."""
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", sanitized_html))).strip()

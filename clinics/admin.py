@@ -1,0 +1,23 @@
+from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django.contrib import admin
+
+from clinics.models import Clinic, ContactLink
+
+
+class ContactLinkInline(SortableTabularInline):
+    model = ContactLink
+    extra = 0
+    fields = ["kind", "label", "url"]
+
+
+@admin.register(Clinic)
+class ClinicAdmin(SortableAdminBase, admin.ModelAdmin):
+    list_display = ["name", "city", "region", "specialty", "updated_at"]
+    search_fields = ["name", "city", "specialty"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ContactLinkInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "specialty"]}),
+        ("Address", {"fields": ["street_address", "city", "region", "postal_code", "country"]}),
+        ("Contact", {"fields": ["phone", "email", "website"]}),
+    ]

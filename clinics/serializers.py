@@ -1,0 +1,73 @@
+from rest_framework import serializers
+
+from articles.models import Article
+from clinics.models import Clinic, ContactLink
+
+
+class ArticleLinkSerializer(serializers.ModelSerializer):
+    """A published article named from elsewhere (a clinic, a condition, a risk)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
+
+    class Meta:
+        model = Article
+        fields = ["slug", "title", "url"]
+
+
+class ContactLinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactLink
+        fields = ["kind", "label", "url"]
+
+
+class PostalAddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ["street_address", "city", "region", "postal_code", "country"]
+
+
+class ClinicRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ["slug", "name"]
+
+
+class ClinicProfileSerializer(serializers.ModelSerializer):
+    """The clinic in full, as shown on each article."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="clinic-detail", lookup_field="slug")
+    address = PostalAddressSerializer(source="*", read_only=True)
+    contact_links = ContactLinkSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "slug",
+            "name",
+            "url",
+            "description",
+            "specialty",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "contact_links",
+        ]
+
+
+class ClinicSerializer(ClinicProfileSerializer):
+    article_count = serializers.IntegerField(
+        source="published_article_count", read_only=True, help_text="Published articles only."
+    )
+
+    class Meta(ClinicProfileSerializer.Meta):
+        fields = [*ClinicProfileSerializer.Meta.fields, "article_count"]
+
+
+class ClinicDetailSerializer(ClinicSerializer):
+    articles = ArticleLinkSerializer(
+        source="published_articles", many=True, read_only=True, help_text="Newest first."
+    )
+
+    class Meta(ClinicSerializer.Meta):
+        fields = [*ClinicSerializer.Meta.fields, "articles"]

@@ -1,0 +1,17 @@
+from rest_framework import viewsets
+
+from clinics.models import Clinic
+from clinics.serializers import ClinicDetailSerializer, ClinicSerializer
+
+
+class ClinicViewSet(viewsets.ReadOnlyModelViewSet):
+    """Clinics with their contact links and published-article counts."""
+
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        clinics = Clinic.objects.all()
+        return clinics.for_detail() if self.action == "retrieve" else clinics.for_list()
+
+    def get_serializer_class(self):
+        return ClinicDetailSerializer if self.action == "retrieve" else ClinicSerializer

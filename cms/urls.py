@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from articles.views import ArticleViewSet, ConditionViewSet, RiskViewSet
+from clinics.views import ClinicViewSet
+from cms.errors import api_not_found
+
+router = DefaultRouter(include_format_suffixes=False)
+router.register("articles", ArticleViewSet, basename="article")
+router.register("conditions", ConditionViewSet, basename="condition")
+router.register("risks", RiskViewSet, basename="risk")
+router.register("clinics", ClinicViewSet, basename="clinic")
+
+urlpatterns = [
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "cms.errors.page_not_found"
+handler500 = "cms.errors.server_error"
+
+admin.site.site_header = "Careleaf"
+admin.site.site_title = "Careleaf"
+admin.site.index_title = "Clinic content"
