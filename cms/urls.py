@@ -7,7 +7,8 @@ from articles.views import ArticleViewSet, ConditionViewSet, RiskViewSet
 from clinics.views import ClinicViewSet
 from cms.errors import api_not_found
 
-router = DefaultRouter(include_format_suffixes=False)
+router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("articles", ArticleViewSet, basename="article")
 router.register("conditions", ConditionViewSet, basename="condition")
 router.register("risks", RiskViewSet, basename="risk")
