@@ -1,5 +1,6 @@
 import datetime
 import secrets
+from collections import Counter
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -39,7 +40,9 @@ class Command(BaseCommand):
     def handle(self, *args, create_admin=False, **options):
         created = load_demo_content(now=timezone.now())
         if created:
-            self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {', '.join(created)}."))
+            counts = Counter(created)
+            summary = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in counts.items())
+            self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {summary}."))
         else:
             self.stdout.write("Demo content already present; nothing changed.")
         if create_admin:
@@ -65,11 +68,11 @@ class Command(BaseCommand):
 
 @transaction.atomic
 def load_demo_content(*, now: datetime.datetime) -> list[str]:
-    """Create whatever demo rows are missing; return a description of what was created."""
+    """Create whatever demo rows are missing; return the kind of each thing created."""
     created = []
     clinic, is_new = Clinic.objects.get_or_create(slug=demo.CLINIC["slug"], defaults=demo.CLINIC)
     if is_new:
-        created.append(f"clinic {clinic.slug}")
+        created.append("clinic")
         for position, link in enumerate(demo.CONTACT_LINKS, start=1):
             ContactLink.objects.create(clinic=clinic, position=position, **link)
 
@@ -100,7 +103,7 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
             ArticleRisk.objects.create(article=article, risk=risks[slug], position=position)
         for position, text in enumerate(spec["candidate_criteria"], start=1):
             CandidateCriterion.objects.create(article=article, position=position, text=text)
-        created.append(f"article {article.slug} ({spec['state']})")
+        created.append(f"{spec['state']} article")
     return created
 
 
@@ -109,6 +112,6 @@ def _get_or_create_topics(model, specs, created):
     for spec in specs:
         topic, is_new = model.objects.get_or_create(slug=spec["slug"], defaults=spec)
         if is_new:
-            created.append(f"{model._meta.verbose_name} {topic.slug}")
+            created.append(str(model._meta.verbose_name))
         topics[topic.slug] = topic
     return topics

@@ -1,0 +1,117 @@
+"""Plain factories with deterministic defaults: every test says what it cares about."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleRisk,
+    CandidateCriterion,
+    Condition,
+    Risk,
+    Section,
+)
+from clinics.models import Clinic, ContactLink
+
+_sequence = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_sequence)
+
+
+def make_clinic(*, contact_links=0, **fields) -> Clinic:
+    n = _next()
+    defaults = {
+        "name": f"Clinic {n}",
+        "slug": f"clinic-{n}",
+        "description": "A pain clinic.",
+        "specialty": "Pain management",
+        "city": "Lafayette",
+        "region": "IN",
+        "postal_code": "47901",
+        "phone": "+1-765-555-0100",
+        "email": f"info{n}@clinic.example",
+        "website": f"https://clinic-{n}.example/",
+    }
+    clinic = Clinic.objects.create(**(defaults | fields))
+    for position in range(1, contact_links + 1):
+        make_contact_link(clinic=clinic, position=position)
+    return clinic
+
+
+def make_contact_link(*, clinic=None, **fields) -> ContactLink:
+    defaults = {
+        "kind": ContactLink.Kind.WEBSITE,
+        "label": "",
+        "url": "https://clinic.example/",
+        "position": 0,
+    }
+    return ContactLink.objects.create(clinic=clinic or make_clinic(), **(defaults | fields))
+
+
+def make_condition(**fields) -> Condition:
+    n = _next()
+    defaults = {"name": f"Condition {n}", "slug": f"condition-{n}", "summary": f"About condition {n}."}
+    return Condition.objects.create(**(defaults | fields))
+
+
+def make_risk(**fields) -> Risk:
+    n = _next()
+    defaults = {"name": f"Risk {n}", "slug": f"risk-{n}", "summary": f"About risk {n}."}
+    return Risk.objects.create(**(defaults | fields))
+
+
+def make_article(
+    *,
+    clinic=None,
+    sections=0,
+    conditions=(),
+    risks=(),
+    criteria=0,
+    published_ago=datetime.timedelta(days=1),
+    **fields,
+) -> Article:
+    """A published article by default (published ``published_ago`` before now).
+
+    Pass ``status=Article.Status.DRAFT`` (and ``published_at=None``) for a draft, or
+    ``published_at`` in the future for a scheduled one.
+    """
+    n = _next()
+    defaults = {
+        "title": f"Article {n}",
+        "slug": f"article-{n}",
+        "summary": f"Summary of article {n}.",
+        "status": Article.Status.PUBLISHED,
+        "published_at": timezone.now() - published_ago,
+    }
+    article = Article.objects.create(clinic=clinic or make_clinic(), **(defaults | fields))
+    for position in range(1, sections + 1):
+        make_section(article=article, position=position, heading=f"Section {position}")
+    for position, condition in enumerate(conditions, start=1):
+        ArticleCondition.objects.create(article=article, condition=condition, position=position)
+    for position, risk in enumerate(risks, start=1):
+        ArticleRisk.objects.create(article=article, risk=risk, position=position)
+    for position in range(1, criteria + 1):
+        CandidateCriterion.objects.create(article=article, position=position, text=f"Criterion {position}")
+    return article
+
+
+def make_draft(**fields) -> Article:
+    return make_article(status=Article.Status.DRAFT, published_at=None, **fields)
+
+
+def make_scheduled(*, ahead=datetime.timedelta(days=7), **fields) -> Article:
+    return make_article(published_at=timezone.now() + ahead, **fields)
+
+
+def make_archived(**fields) -> Article:
+    return make_article(status=Article.Status.ARCHIVED, **fields)
+
+
+def make_section(*, article, **fields) -> Section:
+    defaults = {"position": 0, "heading": "A heading", "body": "<p>Some text.</p>"}
+    return Section.objects.create(article=article, **(defaults | fields))

@@ -1,0 +1,56 @@
+import pytest
+import yaml
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    schema_file = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema_file))
+    schema = yaml.safe_load(schema_file.read_text())
+    assert set(schema["paths"]) == {
+        "/api/v1/articles/",
+        "/api/v1/articles/{slug}/",
+        "/api/v1/conditions/",
+        "/api/v1/conditions/{slug}/",
+        "/api/v1/risks/",
+        "/api/v1/risks/{slug}/",
+        "/api/v1/clinics/",
+        "/api/v1/clinics/{slug}/",
+    }
+
+
+def test_openapi_schema_documents_every_article_filter(api):
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]}
+    assert parameters == {
+        "condition",
+        "risk",
+        "clinic",
+        "published_after",
+        "published_before",
+        "search",
+        "ordering",
+        "page",
+        "page_size",
+    }
+
+
+def test_openapi_schema_types_the_article_detail_fields(api):
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    detail = schema["components"]["schemas"]["ArticleDetail"]["properties"]
+    assert detail["candidate_criteria"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "readOnly": True,
+        "description": "Who is a good candidate for the treatment, in order.",
+    }
+    assert detail["sections"]["items"] == {"$ref": "#/components/schemas/Section"}
+
+
+def test_api_docs_page_is_served_without_a_third_party_cdn(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
+    assert b"cdn.jsdelivr.net" not in response.content

@@ -1,0 +1,74 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Risk, Section
+from clinics.models import Clinic, ContactLink
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    models = [Clinic, ContactLink, Condition, Risk, Article, Section, ArticleCondition, ArticleRisk]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_load_demo_creates_the_clinic_and_its_first_article(api):
+    call_command("load_demo")
+    clinic = Clinic.objects.get(slug="lafayette-pain-care")
+    assert (clinic.name, clinic.city, clinic.region) == ("Lafayette Pain Care", "Lafayette", "IN")
+    assert [link.kind for link in clinic.contact_links.all()] == ["website", "facebook", "phone"]
+
+    response = api.get("/api/v1/articles/intrathecal-pump-implant/")
+    assert response.status_code == 200
+    article = response.json()
+    assert len(article["sections"]) == 6
+    assert [c["slug"] for c in article["conditions"]] == [
+        "failed-back-surgery-syndrome",
+        "cancer-pain",
+        "brain-or-nerve-injury-pain",
+        "chronic-pancreatitis-pain",
+    ]
+    assert len(article["risks"]) == 6
+    assert len(article["candidate_criteria"]) == 5
+
+
+def test_load_demo_shows_only_published_articles_publicly(api):
+    call_command("load_demo")
+    assert Article.objects.count() == 4
+    public = {item["slug"] for item in api.get("/api/v1/articles/").json()["results"]}
+    assert public == {"intrathecal-pump-implant", "spinal-cord-stimulation"}
+    assert Article.objects.get(slug="epidural-steroid-injection").status == Article.Status.DRAFT
+    scheduled = Article.objects.get(slug="radiofrequency-ablation")
+    assert scheduled.status == Article.Status.PUBLISHED
+    assert api.get("/api/v1/articles/radiofrequency-ablation/").status_code == 404
+
+
+def test_load_demo_twice_creates_nothing_new_and_keeps_staff_edits(capsys):
+    call_command("load_demo")
+    before = _counts()
+    Clinic.objects.filter(slug="lafayette-pain-care").update(phone="+1-765-555-0199")
+    call_command("load_demo")
+    assert _counts() == before
+    assert Clinic.objects.get(slug="lafayette-pain-care").phone == "+1-765-555-0199"
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_load_demo_stores_contact_links_that_pass_validation():
+    call_command("load_demo")
+    for link in ContactLink.objects.all():
+        link.full_clean()
+
+
+def test_load_demo_creates_an_admin_with_a_password_shown_once(capsys, client):
+    call_command("load_demo", create_admin=True)
+    output = capsys.readouterr().out
+    line = next(line for line in output.splitlines() if line.startswith("Demo login: admin / "))
+    password = line.removeprefix("Demo login: admin / ").strip()
+    assert client.login(username="admin", password=password)
+
+    call_command("load_demo", create_admin=True)
+    again = capsys.readouterr().out
+    assert password not in again
+    assert "already exists" in again
+    assert get_user_model().objects.filter(is_superuser=True).count() == 1
