@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Local runs are debug runs unless the caller says otherwise (DJANGO_DEBUG=false make run).
-DJANGO_DEBUG ?= true
-export DJANGO_DEBUG
+run: export DJANGO_DEBUG ?= true
+# Checks that need settings but no secret; pytest itself runs on the test settings path.
+MANAGE_DEV := DJANGO_DEBUG=true $(BIN)/python manage.py
 
 .PHONY: install run test lint format clean
 
@@ -33,8 +34,8 @@ run: install
 test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MANAGE_DEV) check
+	$(MANAGE_DEV) makemigrations --check --dry-run
 	$(BIN)/pytest --cov --cov-report=term
 
 format: install

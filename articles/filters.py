@@ -33,8 +33,9 @@ class DateOrDateTimeField(forms.CharField):
         if not value:
             return None
         try:
-            moment = parse_datetime(value)
-            date = None if moment else parse_date(value)
+            # Date first: parse_datetime also accepts a bare date (as midnight), losing "whole day".
+            date = parse_date(value)
+            moment = None if date else parse_datetime(value)
         except ValueError:
             moment = date = None
         if moment is None and date is None:

@@ -184,6 +184,7 @@ class Section(models.Model):
         extensions=SECTION_EDITOR_EXTENSIONS,
         sanitize=sanitize_rich_text,
         help_text="The text of the section. Use the toolbar for bold, lists and links.",
+        error_messages={"blank": "Write the text of this section, or delete the section."},
     )
     # Plain text of body, kept for search: matching HTML would find tag names.
     body_text = models.TextField(blank=True, editable=False)
@@ -203,6 +204,11 @@ class Section(models.Model):
         if not self.anchor:
             self.anchor = self._free_anchor()
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        # Sanitise before the blank check: "<p></p>" or a lone <script> is an empty section.
+        self.body = sanitize_rich_text(self.body)
+        super().clean_fields(exclude=exclude)
 
     def _free_anchor(self) -> str:
         """The heading's slug, suffixed -2, -3... if another section of the article has it."""

@@ -46,9 +46,12 @@ class TopicQuerySet(models.QuerySet):
 
         A term only a draft uses stays private: it can reveal what the clinic has not announced.
         """
-        return self.annotate(
-            published_article_count=Count("articles", filter=published_q("articles__"))
-        ).filter(published_article_count__gt=0)
+        # order_by again: Django drops Meta.ordering from a grouped (annotated) query.
+        return (
+            self.annotate(published_article_count=Count("articles", filter=published_q("articles__")))
+            .filter(published_article_count__gt=0)
+            .order_by("name", "pk")
+        )
 
     def with_published_articles(self):
         """Prefetch ``published_articles`` (newest first) for the detail serializer."""

@@ -1,5 +1,6 @@
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.contrib import admin
+from django.db import models
 
 from clinics.models import Clinic, ContactLink
 
@@ -16,6 +17,8 @@ class ClinicAdmin(SortableAdminBase, admin.ModelAdmin):
     search_fields = ["name", "city", "specialty"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ContactLinkInline]
+    # A website typed without a scheme ("clinic.example") becomes https://, not http://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "specialty"]}),
         ("Address", {"fields": ["street_address", "city", "region", "postal_code", "country"]}),

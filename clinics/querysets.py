@@ -7,7 +7,10 @@ from articles.querysets import published_q
 class ClinicQuerySet(models.QuerySet):
     def with_published_article_count(self):
         """Annotate ``published_article_count``: what a patient can actually read from the clinic."""
-        return self.annotate(published_article_count=Count("articles", filter=published_q("articles__")))
+        # order_by again: Django drops Meta.ordering from a grouped (annotated) query.
+        return self.annotate(
+            published_article_count=Count("articles", filter=published_q("articles__"))
+        ).order_by("name", "pk")
 
     def for_list(self):
         """ClinicSerializer: clinics with their count, then their contact links: two queries."""

@@ -28,3 +28,5 @@ handler500 = "cms.errors.server_error"
 admin.site.site_header = "Careleaf"
 admin.site.site_title = "Careleaf"
 admin.site.index_title = "Clinic content"
+# "View site" opens the API: Careleaf is headless, the clinic's own site lives elsewhere.
+admin.site.site_url = "/api/v1/"

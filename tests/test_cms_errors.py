@@ -1,0 +1,47 @@
+"""Errors under /api/ are JSON objects whatever raised them; other paths keep Django's pages."""
+
+import json
+
+import pytest
+from django.test import RequestFactory
+from rest_framework.exceptions import ValidationError
+
+from cms.errors import api_exception_handler, page_not_found, server_error
+
+
+def test_server_error_under_api_is_a_json_object_without_details():
+    response = server_error(RequestFactory().get("/api/v1/articles/"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {"detail": "Server error. The problem has been logged."}
+
+
+def test_server_error_outside_api_is_the_html_page():
+    response = server_error(RequestFactory().get("/admin/"))
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_not_found_outside_api_is_the_html_page():
+    response = page_not_found(RequestFactory().get("/nowhere/"), exception=None)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_not_found_under_api_is_json():
+    response = page_not_found(RequestFactory().get("/api/v2/"), exception=None)
+    assert json.loads(response.content) == {"detail": "Not found."}
+
+
+def test_api_error_with_a_list_body_is_wrapped_in_an_object():
+    response = api_exception_handler(ValidationError("Bad input."), context={})
+    assert response.status_code == 400
+    assert response.data == {"detail": ["Bad input."]}
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_is_json_even_in_debug(api, settings):
+    settings.DEBUG = True
+    response = api.get("/api/v1/articles/extra/path/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint at /api/v1/articles/extra/path/."}
