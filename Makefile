@@ -20,7 +20,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml constraints.txt
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo --create-admin
 	@echo ""

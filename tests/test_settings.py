@@ -36,3 +36,17 @@ def test_deploy_check_is_clean_with_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_api_answers_cross_origin_requests_from_configured_front_ends(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://site.example"]
+    allowed = client.get("/api/v1/", HTTP_ORIGIN="https://site.example")
+    other = client.get("/api/v1/", HTTP_ORIGIN="https://elsewhere.example")
+    assert allowed["Access-Control-Allow-Origin"] == "https://site.example"
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_cross_origin_headers_are_limited_to_the_api(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://site.example"]
+    response = client.get("/admin/login/", HTTP_ORIGIN="https://site.example")
+    assert "Access-Control-Allow-Origin" not in response
