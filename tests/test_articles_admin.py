@@ -1,6 +1,5 @@
 import datetime
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -8,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Section
+from tests.admin_forms import add_rows, form_data
 from tests.factories import (
     make_article,
     make_clinic,
@@ -24,62 +24,6 @@ ARTICLES = reverse("admin:articles_article_changelist")
 ADD_ARTICLE = reverse("admin:articles_article_add")
 CONDITIONS = reverse("admin:articles_condition_changelist")
 RISKS = reverse("admin:articles_risk_changelist")
-
-
-class _FormFields(HTMLParser):
-    """What a browser submits for a rendered admin form: every named field with its current value."""
-
-    def __init__(self):
-        super().__init__()
-        self.data = {}
-        self._select = None
-        self._textarea = None
-        self._text = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("submit", "button") or (kind == "checkbox" and "checked" not in attrs):
-                return
-            self.data[name] = attrs.get("value") or ("on" if kind == "checkbox" else "")
-        elif tag == "select" and name:
-            self._select = name
-            self.data[name] = ""
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            # Django writes a newline after <textarea>; browsers drop it.
-            self.data[self._textarea] = "".join(self._text).removeprefix("\n")
-            self._textarea = None
-
-
-def form_data(response) -> dict:
-    """The form of an admin add/change page as the browser would post it, empty templates left out."""
-    assert response.status_code == 200
-    parser = _FormFields()
-    parser.feed(response.content.decode())
-    return {name: value for name, value in parser.data.items() if "__prefix__" not in name}
-
-
-def add_rows(data: dict, prefix: str, rows: list[dict]) -> dict:
-    """Append new inline rows to the formset ``prefix``, after the rows the page already has."""
-    start = int(data[f"{prefix}-TOTAL_FORMS"])
-    for index, row in enumerate(rows, start=start):
-        data |= {f"{prefix}-{index}-{field}": value for field, value in row.items()}
-    data[f"{prefix}-TOTAL_FORMS"] = str(start + len(rows))
-    return data
 
 
 def new_article_data(client, clinic, **fields) -> dict:
