@@ -1,86 +1,387 @@
-from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
-from django import forms
-from django.contrib import admin
-from django.db.models import Count
-from django.utils import timezone
+import datetime
 
+import reversion
+from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from articles import previews, revisions, workflow
+from articles.forms import ArticleAdminForm, ReviewForm, TransitionForm
 from articles.models import (
     Article,
     ArticleCondition,
     ArticleRisk,
+    ArticleTransition,
     CandidateCriterion,
+    ClinicalReview,
     Condition,
+    PreviewLink,
+    Reviewer,
     Risk,
     Section,
 )
 
 
-class ArticleConditionInline(SortableTabularInline):
-    model = ArticleCondition
-    extra = 0
-    autocomplete_fields = ["condition"]
+class EditableWithArticle:
+    """Inline rows follow the article: a writer cannot change the children of a live article."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and workflow.can_edit(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and workflow.can_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and workflow.can_edit(request.user, obj)
 
 
-class ArticleRiskInline(SortableTabularInline):
-    model = ArticleRisk
-    extra = 0
-    autocomplete_fields = ["risk"]
-
-
-class SectionInline(SortableStackedInline):
+class SectionInline(EditableWithArticle, SortableStackedInline):
     model = Section
     extra = 0
     fields = ["heading", "body", "anchor"]
     readonly_fields = ["anchor"]
 
 
-class CandidateCriterionInline(SortableTabularInline):
+class ArticleConditionInline(EditableWithArticle, SortableTabularInline):
+    model = ArticleCondition
+    extra = 0
+    autocomplete_fields = ["condition"]
+
+
+class ArticleRiskInline(EditableWithArticle, SortableTabularInline):
+    model = ArticleRisk
+    extra = 0
+    autocomplete_fields = ["risk"]
+
+
+class CandidateCriterionInline(EditableWithArticle, SortableTabularInline):
     model = CandidateCriterion
     extra = 0
 
 
-class ArticleAdminForm(forms.ModelForm):
-    class Meta:
-        model = Article
-        fields = ["title", "slug", "summary", "clinic", "status", "published_at"]
-        help_texts = {
-            "published_at": (
-                "When the article goes live. Leave empty to publish now; "
-                "a future time schedules it and it appears by itself at that moment."
-            )
-        }
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") == Article.Status.PUBLISHED and not cleaned.get("published_at"):
-            cleaned["published_at"] = timezone.now()
-        return cleaned
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ArticleTransitionInline(ReadOnlyInline):
+    model = ArticleTransition
+    verbose_name_plural = "workflow history"
+    fields = ["at", "actor_name", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+
+class ClinicalReviewInline(ReadOnlyInline):
+    model = ClinicalReview
+    verbose_name_plural = "clinical reviews"
+    fields = ["reviewed_on", "reviewer", "recorded_by", "note"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer", "recorded_by")
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = "clinical review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue"),
+            ("soon", "Due in the next 30 days"),
+            ("never", "Never reviewed"),
+        ]
+
+    def queryset(self, request, articles):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return articles.review_overdue()
+        if self.value() == "soon":
+            return articles.filter(
+                next_review_due__gte=today, next_review_due__lte=today + datetime.timedelta(days=30)
+            )
+        if self.value() == "never":
+            return articles.filter(last_reviewed_on__isnull=True)
+        return articles
 
 
 @admin.register(Article)
 class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "clinic", "status", "visibility", "published_at", "updated_at"]
+    change_form_template = "admin/articles/article/change_form.html"
+    list_display = [
+        "title",
+        "clinic",
+        "status",
+        "visibility",
+        "published_at",
+        "next_review_due",
+        "updated_at",
+    ]
     list_select_related = ["clinic"]
-    list_filter = ["status", "clinic", "conditions"]
+    list_filter = ["status", ReviewDueFilter, "clinic", "conditions"]
     search_fields = ["title", "summary", "sections__heading", "sections__body_text"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["clinic"]
-    readonly_fields = ["created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "clinic"]}),
-        ("Publishing", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+    readonly_fields = [
+        "status",
+        "published_at",
+        "expires_at",
+        "reviewed_by",
+        "last_reviewed_on",
+        "next_review_due",
+        "created_at",
+        "updated_at",
     ]
-    inlines = [SectionInline, ArticleConditionInline, ArticleRiskInline, CandidateCriterionInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "clinic", "opened_version"]}),
+        ("Publishing", {"fields": ["status", "published_at", "expires_at", "created_at", "updated_at"]}),
+        (
+            "Clinical review",
+            {"fields": ["reviewed_by", "last_reviewed_on", "review_interval_months", "next_review_due"]},
+        ),
+    ]
+    inlines = [
+        SectionInline,
+        ArticleConditionInline,
+        ArticleRiskInline,
+        CandidateCriterionInline,
+        ClinicalReviewInline,
+        ArticleTransitionInline,
+    ]
 
     @admin.display(description="On the public site")
     def visibility(self, article):
         if article.status != Article.Status.PUBLISHED:
             return "No"
-        if article.published_at > timezone.now():
+        now = timezone.now()
+        if article.published_at > now:
             return f"Scheduled: {timezone.localtime(article.published_at):%Y-%m-%d %H:%M}"
+        if article.expires_at and article.expires_at <= now:
+            return "No (expired)"
         return "Yes"
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and workflow.can_edit(request.user, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # A new article is a draft: nothing to show about publishing or reviews yet.
+            return [fieldsets[0]]
+        return fieldsets
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return [inline for inline in self.inlines if not issubclass(inline, ReadOnlyInline)]
+        return self.inlines
+
+    # Every admin save of an article is one version, children included.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def log_addition(self, request, obj, message):
+        reversion.set_comment("Created")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        reversion.set_comment(entry.get_change_message() or "Saved without changes")
+        return entry
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context |= {
+                "workflow_actions": workflow.available_actions(request.user, obj),
+                "can_record_review": request.user.has_perm(workflow.REVIEW_PERMISSION),
+                "can_preview": self.has_view_permission(request, obj),
+                "preview_links": previews.active_links(obj),
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/workflow/<str:action_name>/",
+                view(self.transition_view),
+                name="articles_article_transition",
+            ),
+            path("<path:object_id>/review/", view(self.review_view), name="articles_article_review"),
+            path(
+                "<path:object_id>/history/compare/", view(self.compare_view), name="articles_article_compare"
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/revert/",
+                view(self.revert_view),
+                name="articles_article_revert",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                view(require_POST(self.create_preview_view)),
+                name="articles_article_preview",
+            ),
+            path(
+                "<path:object_id>/preview/<int:link_id>/revoke/",
+                view(require_POST(self.revoke_preview_view)),
+                name="articles_article_revoke_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _article_or_404(self, request, object_id) -> Article:
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404("No such article.")
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def _change_url(self, article) -> str:
+        return reverse("admin:articles_article_change", args=[article.pk])
+
+    def _render(self, request, template, article, **context):
+        return TemplateResponse(
+            request,
+            f"admin/articles/article/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "has_view_permission": True,
+                **context,
+            },
+        )
+
+    def transition_view(self, request, object_id, action_name):
+        article = self._article_or_404(request, object_id)
+        action = workflow.ACTIONS.get(action_name)
+        if action is None:
+            raise Http404("No such workflow action.")
+        if not request.user.has_perm(action.permission):
+            raise PermissionDenied
+        form = TransitionForm(request.POST or None, action=action)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.transition(
+                    article,
+                    action.name,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    published_at=form.cleaned_data.get("published_at"),
+                    expires_at=form.cleaned_data.get("expires_at"),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"{action.label}: done.", messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(article))
+        return self._render(request, "transition.html", article, title=action.label, action=action, form=form)
+
+    def review_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        if not request.user.has_perm(workflow.REVIEW_PERMISSION):
+            raise PermissionDenied
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.record_review(article, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error("reviewed_on", error)
+            else:
+                self.message_user(request, "Clinical review recorded.", messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(article))
+        return self._render(request, "review.html", article, title="Record a clinical review", form=form)
+
+    def history_view(self, request, object_id, extra_context=None):
+        article = self._article_or_404(request, object_id)
+        versions = list(revisions.versions_of(article))
+        return self._render(
+            request,
+            "history.html",
+            article,
+            title=f"History: {article}",
+            versions=versions,
+            transitions=article.transitions.all(),
+            can_revert=self.has_change_permission(request, article),
+        )
+
+    def compare_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        versions = {version.pk: version for version in revisions.versions_of(article)}
+        try:
+            older, newer = sorted(
+                (versions[int(request.GET["a"])], versions[int(request.GET["b"])]), key=lambda v: v.pk
+            )
+        except (KeyError, ValueError):
+            self.message_user(request, "Choose two versions of this article to compare.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:articles_article_history", args=[article.pk]))
+        return self._render(
+            request,
+            "compare.html",
+            article,
+            title=f"Changes to {article}",
+            diff=revisions.diff_table(older, newer),
+        )
+
+    def revert_view(self, request, object_id, version_id):
+        article = self._article_or_404(request, object_id)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        version = get_object_or_404(revisions.versions_of(article), pk=version_id)
+        current = revisions.versions_of(article).first()
+        if request.method == "POST":
+            try:
+                revisions.revert(article, version, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, "Reverted. The previous state is kept in the history.", messages.SUCCESS
+                )
+                return HttpResponseRedirect(self._change_url(article))
+        return self._render(
+            request,
+            "revert.html",
+            article,
+            title=f"Revert {article}",
+            version=version,
+            diff=revisions.diff_table(version, current) if current and current != version else "",
+        )
+
+    def create_preview_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        link = previews.create_link(article, by=request.user)
+        self.message_user(
+            request,
+            f"Preview link, valid until {timezone.localtime(link.expires_at):%H:%M}: "
+            f"{previews.frontend_url(link)}",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(article))
+
+    def revoke_preview_view(self, request, object_id, link_id):
+        article = self._article_or_404(request, object_id)
+        previews.revoke(get_object_or_404(PreviewLink, pk=link_id, article=article))
+        self.message_user(request, "Preview link revoked: it no longer opens.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(article))
 
 
 class TopicAdmin(admin.ModelAdmin):
@@ -105,3 +406,10 @@ class ConditionAdmin(TopicAdmin):
 @admin.register(Risk)
 class RiskAdmin(TopicAdmin):
     pass
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(admin.ModelAdmin):
+    list_display = ["name", "credentials", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "credentials"]

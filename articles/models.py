@@ -1,5 +1,10 @@
+import calendar
+import datetime
+
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 
@@ -19,6 +24,13 @@ SECTION_EDITOR_EXTENSIONS = {
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
     "History": True,
 }
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus ``months`` calendar months; the 31st becomes the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Topic(models.Model):
@@ -55,9 +67,30 @@ class Risk(Topic):
     name = models.CharField(max_length=200, unique=True, help_text='A risk or side effect, e.g. "Infection".')
 
 
+class Reviewer(models.Model):
+    """A clinician who checks articles for medical accuracy."""
+
+    name = models.CharField(max_length=200, help_text='Full name, e.g. "Dr. Jane Smith".')
+    credentials = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Qualifications patients see, e.g. "MD, board-certified in pain medicine".',
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Untick when this person no longer reviews; past reviews keep their name."
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = PUBLISHED, "Published"
         ARCHIVED = "archived", "Archived"
 
@@ -80,16 +113,42 @@ class Article(models.Model):
         max_length=20,
         choices=Status.choices,
         default=Status.DRAFT,
-        help_text="Only published articles appear on the website. Archived ones are kept but hidden.",
+        help_text=("Changed only with the workflow buttons. Only published articles appear on the website."),
     )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text=(
-            "When the article goes live. Required to publish; a future time schedules it, "
-            "and it appears by itself at that moment."
-        ),
+        help_text="When the article goes live; a future time schedules it. Set when publishing.",
     )
+    expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the article comes off the website by itself. Empty: it stays up.",
+    )
+    reviewed_by = models.ForeignKey(
+        Reviewer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The clinician who last checked the article. Set by recording a clinical review.",
+    )
+    last_reviewed_on = models.DateField(
+        null=True, blank=True, help_text="Set by recording a clinical review."
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Months between clinical reviews for this article. Empty: the clinic default.",
+    )
+    next_review_due = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The last review date plus the review interval.",
+    )
+    # Bumped on every save; the admin form refuses a save made from an older copy.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     conditions = models.ManyToManyField(
@@ -101,11 +160,22 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_article", "Can approve, publish, unpublish and archive articles"),
+            ("review_article", "Can record a clinical review"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=PUBLISHED) | Q(published_at__isnull=False),
                 name="articles_article_published_has_published_at",
                 violation_error_message="A published article needs a publication date and time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(published_at__isnull=True)
+                | Q(expires_at__gt=F("published_at")),
+                name="articles_article_expires_after_publication",
+                violation_error_message="The article must come off the site after it goes live.",
             ),
         ]
         indexes = [
@@ -114,6 +184,29 @@ class Article(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.next_review_due = self._next_review_due()
+        self.lock_version += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "next_review_due", "lock_version"}
+        super().save(*args, **kwargs)
+
+    def _next_review_due(self):
+        if self.last_reviewed_on is None:
+            return None
+        months = self.review_interval_months or settings.CLINICAL_REVIEW_INTERVAL_MONTHS
+        return add_months(self.last_reviewed_on, months)
+
+    @property
+    def is_public(self) -> bool:
+        now = timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= now
+            and (self.expires_at is None or self.expires_at > now)
+        )
 
 
 class ArticleCondition(models.Model):
@@ -239,3 +332,61 @@ class CandidateCriterion(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class ArticleTransition(models.Model):
+    """One step of the editorial workflow: the audit trail of who moved an article, and why."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="Kept even if the user is deleted.")
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Article.Status.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_status} -> {self.to_status}"
+
+
+class ClinicalReview(models.Model):
+    """A clinician's sign-off of an article's medical content on a given day."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="clinical_reviews")
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+
+    def __str__(self):
+        return f"review on {self.reviewed_on}"
+
+
+class PreviewLink(models.Model):
+    """A signed link that shows one saved version of an article to a front end before it is live."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    version_id = models.PositiveBigIntegerField(help_text="The django-reversion Version shown.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"preview link {self.pk}"

@@ -6,17 +6,24 @@ PUBLISHED = "published"
 
 
 def published_q(prefix: str = "") -> Q:
-    """The one definition of "public": published, and published_at not in the future.
+    """The one definition of "public": published, published_at reached, expires_at not reached.
 
     ``prefix`` reaches articles through a relation, e.g. ``published_q("articles__")``.
     """
-    return Q(**{f"{prefix}status": PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
+    now = timezone.now()
+    return Q(**{f"{prefix}status": PUBLISHED, f"{prefix}published_at__lte": now}) & (
+        Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": now})
+    )
 
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """Visible to the public: published, and not scheduled for later."""
+        """Visible to the public: published, not scheduled for later, not expired."""
         return self.filter(published_q())
+
+    def review_overdue(self):
+        """Articles whose next clinical review date has passed."""
+        return self.filter(next_review_due__lt=timezone.localdate())
 
     def for_list(self):
         """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""
@@ -30,11 +37,15 @@ class ArticleQuerySet(models.QuerySet):
         """ArticleDetailSerializer: six queries whatever the number of children."""
         from articles.models import ArticleRisk
 
-        return self.for_list().prefetch_related(
-            Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
-            "sections",
-            "candidate_criteria",
-            "clinic__contact_links",
+        return (
+            self.for_list()
+            .select_related("reviewed_by")
+            .prefetch_related(
+                Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
+                "sections",
+                "candidate_criteria",
+                "clinic__contact_links",
+            )
         )
 
 

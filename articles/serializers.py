@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Risk, Section
+from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Reviewer, Risk, Section
 from clinics.serializers import ArticleLinkSerializer, ClinicProfileSerializer, ClinicRefSerializer
 
 
@@ -59,6 +59,12 @@ class ArticleSerializer(serializers.ModelSerializer):
         ]
 
 
+class ReviewerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reviewer
+        fields = ["name", "credentials"]
+
+
 class ArticleDetailSerializer(ArticleSerializer):
     clinic = ClinicProfileSerializer(read_only=True)
     conditions = ConditionWithSummarySerializer(
@@ -74,9 +80,20 @@ class ArticleDetailSerializer(ArticleSerializer):
         slug_field="text",
         help_text="Who is a good candidate for the treatment, in order.",
     )
+    reviewed_by = ReviewerSerializer(
+        read_only=True, allow_null=True, help_text="The clinician who last checked the article."
+    )
 
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "risks", "sections", "candidate_criteria"]
+        fields = [
+            *ArticleSerializer.Meta.fields,
+            "risks",
+            "sections",
+            "candidate_criteria",
+            "reviewed_by",
+            "last_reviewed_on",
+            "next_review_due",
+        ]
 
 
 class ConditionSerializer(serializers.ModelSerializer):

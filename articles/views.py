@@ -1,5 +1,10 @@
-from rest_framework import viewsets
+from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from articles import previews
 from articles.filters import ArticleFilter
 from articles.models import Article, Condition, Risk
 from articles.serializers import (
@@ -58,3 +63,35 @@ class RiskViewSet(TopicViewSet):
     model = Risk
     list_serializer_class = RiskSerializer
     detail_serializer_class = RiskDetailSerializer
+
+
+class PreviewRefusalSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PreviewView(APIView):
+    """One saved version of an article, opened with a signed preview token from the admin.
+
+    Same JSON as the article detail. Expired, tampered or revoked tokens get a 403 with the reason.
+    """
+
+    filter_backends = []
+
+    @extend_schema(
+        responses={
+            200: ArticleDetailSerializer,
+            403: OpenApiResponse(PreviewRefusalSerializer, description="Expired, invalid or revoked."),
+        }
+    )
+    def get(self, request, token):
+        try:
+            snap = previews.open_token(token)
+        except previews.PreviewRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
+        return Response(ArticleDetailSerializer(snap.article, context={"request": request}).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # A preview is for one person, now: no browser, proxy or CDN may keep it.
+        patch_cache_control(response, private=True, no_store=True)
+        return response

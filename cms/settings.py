@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "adminsortable2",
+    "reversion",
     "django_prose_editor",
     "clinics",
     "articles",
@@ -67,7 +68,7 @@ ASGI_APPLICATION = "cms.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "cms" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -156,6 +157,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Editorial workflow
+CLINICAL_REVIEW_INTERVAL_MONTHS = env.int("CLINICAL_REVIEW_INTERVAL_MONTHS", default=12)
+# Where staff preview a draft on the real site; {token} is replaced by a signed preview token.
+FRONTEND_PREVIEW_URL = env.str("FRONTEND_PREVIEW_URL", default="http://localhost:3000/preview?token={token}")
+PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=60 * 60)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from articles.views import ArticleViewSet, ConditionViewSet, RiskViewSet
+from articles.views import ArticleViewSet, ConditionViewSet, PreviewView, RiskViewSet
 from clinics.views import ClinicViewSet
 from cms.errors import api_not_found
 
@@ -15,6 +15,7 @@ router.register("risks", RiskViewSet, basename="risk")
 router.register("clinics", ClinicViewSet, basename="clinic")
 
 urlpatterns = [
+    path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="article-preview"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

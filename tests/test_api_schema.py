@@ -18,6 +18,7 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
         "/api/v1/risks/{slug}/",
         "/api/v1/clinics/",
         "/api/v1/clinics/{slug}/",
+        "/api/v1/preview/{token}/",
     }
 
 

@@ -11,6 +11,7 @@ from articles.models import (
     ArticleRisk,
     CandidateCriterion,
     Condition,
+    Reviewer,
     Risk,
 )
 from tests.factories import (
@@ -456,6 +457,9 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         summary="How a nerve block eases pain.",
         conditions=[knee],
         risks=[infection],
+        reviewed_by=Reviewer.objects.create(name="Dr. Ada Reyes", credentials="MD, pain medicine"),
+        last_reviewed_on=datetime.date(2026, 2, 10),
+        review_interval_months=6,
     )
     make_section(
         article=article,
@@ -507,6 +511,9 @@ def test_article_detail_has_exactly_the_documented_shape(api):
             }
         ],
         "candidate_criteria": ["Other treatments have not helped."],
+        "reviewed_by": {"name": "Dr. Ada Reyes", "credentials": "MD, pain medicine"},
+        "last_reviewed_on": "2026-02-10",
+        "next_review_due": "2026-08-10",
     }
 
 
