@@ -7,7 +7,7 @@ run: export DJANGO_DEBUG ?= true
 # Checks that need settings but no secret; pytest itself runs on the test settings path.
 MANAGE_DEV := DJANGO_DEBUG=true $(BIN)/python manage.py
 
-.PHONY: install run test lint format clean
+.PHONY: install run test test-browser format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ test: install
 	$(MANAGE_DEV) check
 	$(MANAGE_DEV) makemigrations --check --dry-run
 	$(BIN)/pytest --cov --cov-report=term
+
+# End-to-end tests in Debian's Chromium (Playwright drives it; no browser download).
+test-browser: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[browser]"
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium (needs root: apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/pytest browser_tests -p no:cacheprovider
+	@echo "Screenshots: browser_tests/artifacts/"
 
 format: install
 	$(BIN)/ruff format .

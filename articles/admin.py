@@ -386,6 +386,8 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
 
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "used_by"]
+    # Repeated from Meta: the "used by" count groups the query, and grouping drops Meta.ordering.
+    ordering = ["name", "pk"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "summary"]

@@ -19,6 +19,12 @@ CLINIC = {
     "website": "https://lafayettepaincare.example/",
 }
 
+# The clinician shown as having checked the live articles: staff replace the placeholder.
+REVIEWER = {
+    "name": "Reviewing physician (placeholder)",
+    "credentials": "MD, pain medicine (replace in the admin)",
+}
+
 CONTACT_LINKS = [
     {
         "kind": "website",

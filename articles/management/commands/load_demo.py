@@ -2,7 +2,9 @@ import datetime
 import secrets
 from collections import Counter
 
+import reversion
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -12,16 +14,22 @@ from articles.models import (
     Article,
     ArticleCondition,
     ArticleRisk,
+    ArticleTransition,
     CandidateCriterion,
+    ClinicalReview,
     Condition,
+    Reviewer,
     Risk,
     Section,
 )
 from clinics.models import Clinic, ContactLink
 
+# Staff accounts to try the editorial roles with, made alongside the admin.
+DEMO_ROLE_USERS = [("writer", "Writer"), ("reviewer", "Clinical reviewer")]
 # How far from "now" each demo state puts published_at.
 PUBLISHED_AGO = datetime.timedelta(days=2)
 SCHEDULED_AHEAD = datetime.timedelta(days=7)
+REVIEWED_AGO = datetime.timedelta(days=30)
 
 
 class Command(BaseCommand):
@@ -46,24 +54,31 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo content already present; nothing changed.")
         if create_admin:
-            self._ensure_admin()
+            self._ensure_demo_users()
 
-    def _ensure_admin(self):
+    def _ensure_demo_users(self):
         users = get_user_model()
         if users.objects.filter(is_superuser=True).exists():
             self.stdout.write("A superuser already exists: log in with your existing account.")
             return
-        password = secrets.token_urlsafe(12)
-        admin = users.objects.filter(username="admin").first() or users(username="admin")
-        admin.is_staff = admin.is_superuser = True
-        admin.set_password(password)
-        admin.save()
-        self.stdout.write(
-            self.style.WARNING(
-                f"Demo login: admin / {password}\n"
-                "  (shown only this once; change it with `manage.py changepassword admin`)"
-            )
-        )
+        logins = [("admin", None)] + [
+            (username, role)
+            for username, role in DEMO_ROLE_USERS
+            if not users.objects.filter(username=username).exists()
+        ]
+        lines = []
+        for username, role in logins:
+            password = secrets.token_urlsafe(12)
+            user = users.objects.filter(username=username).first() or users(username=username)
+            user.is_staff = True
+            user.is_superuser = role is None
+            user.set_password(password)
+            user.save()
+            if role:
+                user.groups.add(Group.objects.get(name=role))
+            lines.append(f"Demo login: {username} / {password}" + (f"  ({role})" if role else ""))
+        lines.append("  (shown only this once; change them with `manage.py changepassword <name>`)")
+        self.stdout.write(self.style.WARNING("\n".join(lines)))
 
 
 @transaction.atomic
@@ -79,32 +94,56 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
     conditions = _get_or_create_topics(Condition, demo.CONDITIONS, created)
     risks = _get_or_create_topics(Risk, demo.RISKS, created)
 
-    published_at_for_state = {
-        "published": now - PUBLISHED_AGO,
-        "scheduled": now + SCHEDULED_AHEAD,
-        "draft": None,
-    }
+    reviewer, is_new = Reviewer.objects.get_or_create(
+        name=demo.REVIEWER["name"], defaults={"credentials": demo.REVIEWER["credentials"]}
+    )
+    if is_new:
+        created.append("reviewer")
     for spec in demo.ARTICLES:
         if Article.objects.filter(slug=spec["slug"]).exists():
             continue
-        article = Article.objects.create(
-            slug=spec["slug"],
-            title=spec["title"],
-            summary=spec["summary"],
-            clinic=clinic,
-            status=Article.Status.DRAFT if spec["state"] == "draft" else Article.Status.PUBLISHED,
-            published_at=published_at_for_state[spec["state"]],
-        )
-        for position, section in enumerate(spec["sections"], start=1):
-            Section.objects.create(article=article, position=position, **section)
-        for position, slug in enumerate(spec["conditions"], start=1):
-            ArticleCondition.objects.create(article=article, condition=conditions[slug], position=position)
-        for position, slug in enumerate(spec["risks"], start=1):
-            ArticleRisk.objects.create(article=article, risk=risks[slug], position=position)
-        for position, text in enumerate(spec["candidate_criteria"], start=1):
-            CandidateCriterion.objects.create(article=article, position=position, text=text)
+        with reversion.create_revision():
+            _create_article(spec, clinic, conditions, risks, reviewer, now=now)
+            reversion.set_comment("Demo content")
         created.append(f"{spec['state']} article")
     return created
+
+
+def _create_article(spec, clinic, conditions, risks, reviewer, *, now):
+    is_live = spec["state"] != "draft"
+    article = Article.objects.create(
+        slug=spec["slug"],
+        title=spec["title"],
+        summary=spec["summary"],
+        clinic=clinic,
+        status=Article.Status.PUBLISHED if is_live else Article.Status.DRAFT,
+        published_at=published_at_for_state(spec["state"], now),
+    )
+    for position, section in enumerate(spec["sections"], start=1):
+        Section.objects.create(article=article, position=position, **section)
+    for position, slug in enumerate(spec["conditions"], start=1):
+        ArticleCondition.objects.create(article=article, condition=conditions[slug], position=position)
+    for position, slug in enumerate(spec["risks"], start=1):
+        ArticleRisk.objects.create(article=article, risk=risks[slug], position=position)
+    for position, text in enumerate(spec["candidate_criteria"], start=1):
+        CandidateCriterion.objects.create(article=article, position=position, text=text)
+    if is_live:
+        reviewed_on = (now - REVIEWED_AGO).date()
+        ClinicalReview.objects.create(article=article, reviewer=reviewer, reviewed_on=reviewed_on)
+        article.reviewed_by, article.last_reviewed_on = reviewer, reviewed_on
+        article.save()
+        ArticleTransition.objects.create(
+            article=article,
+            actor_name="load_demo",
+            at=now,
+            from_status=Article.Status.DRAFT,
+            to_status=Article.Status.PUBLISHED,
+            note="Demo content",
+        )
+
+
+def published_at_for_state(state: str, now: datetime.datetime) -> datetime.datetime | None:
+    return {"published": now - PUBLISHED_AGO, "scheduled": now + SCHEDULED_AHEAD, "draft": None}[state]
 
 
 def _get_or_create_topics(model, specs, created):
