@@ -2,15 +2,19 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import validate_slug
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Section
 
 MAX_SLUGS = 20
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 10
+# Outside these years a date is a typo or a probe, and near the ends of Python's range the
+# time-zone arithmetic overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 
 class SlugListField(forms.CharField):
@@ -21,7 +25,27 @@ class SlugListField(forms.CharField):
         slugs = [slug.strip() for slug in value.split(",") if slug.strip()] if value else []
         if len(slugs) > MAX_SLUGS:
             raise forms.ValidationError(f"Give at most {MAX_SLUGS} slugs.")
+        for slug in slugs:
+            validate_slug(slug)
         return slugs
+
+
+class SlugField(forms.SlugField):
+    default_error_messages = {"invalid": "A slug has only letters, numbers, hyphens and underscores."}
+
+
+class SearchField(forms.CharField):
+    """Free text, bounded: each word costs a subquery."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if "\x00" in value:
+            raise forms.ValidationError("Search text cannot contain NUL characters.")
+        if len(value) > MAX_SEARCH_LENGTH:
+            raise forms.ValidationError(f"Search text is limited to {MAX_SEARCH_LENGTH} characters.")
+        if len(value.split()) > MAX_SEARCH_WORDS:
+            raise forms.ValidationError(f"Search for at most {MAX_SEARCH_WORDS} words.")
+        return value
 
 
 class DateOrDateTimeField(forms.CharField):
@@ -42,6 +66,8 @@ class DateOrDateTimeField(forms.CharField):
             raise forms.ValidationError(
                 f"Enter an ISO 8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z); got {value!r}."
             )
+        if not EARLIEST_YEAR <= (date or moment).year <= LATEST_YEAR:
+            raise forms.ValidationError(f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}; got {value!r}.")
         if date is not None:
             moment = datetime.datetime.combine(date, datetime.time.min)
         if timezone.is_naive(moment):
@@ -49,23 +75,30 @@ class DateOrDateTimeField(forms.CharField):
         return moment, date is not None
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class SlugListFilter(django_filters.Filter):
+# CharFilter subclasses: the schema shows them as strings, with their help_text.
+class SlugListFilter(django_filters.CharFilter):
     field_class = SlugListField
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class DateOrDateTimeFilter(django_filters.Filter):
+class DateOrDateTimeFilter(django_filters.CharFilter):
     field_class = DateOrDateTimeField
+
+
+class SlugFilter(django_filters.CharFilter):
+    field_class = SlugField
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering with the primary key as the last key, so pages never repeat or skip a row."""
 
     def filter(self, qs, value):
-        if not value:
+        ordering = [self.get_ordering_value(param) for param in value or [] if param]
+        if not ordering:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value]
         direction = "-" if ordering[-1].startswith("-") else ""
         return qs.order_by(*ordering, f"{direction}pk")
 
@@ -78,7 +111,7 @@ class ArticleFilter(django_filters.FilterSet):
     risk = SlugListFilter(
         method="filter_risk", help_text="Risk slug; several, comma-separated, match any of them."
     )
-    clinic = django_filters.CharFilter(field_name="clinic__slug", help_text="Clinic slug.")
+    clinic = SlugFilter(field_name="clinic__slug", help_text="Clinic slug.")
     published_after = DateOrDateTimeFilter(
         method="filter_published_after",
         help_text="ISO date or date-time; published at or after it (a date means that day's start).",
@@ -87,8 +120,12 @@ class ArticleFilter(django_filters.FilterSet):
         method="filter_published_before",
         help_text="ISO date or date-time; published at or before it (a date includes that whole day).",
     )
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words to find in the title, summary or section text."
+    search = SearchFilter(
+        method="filter_search",
+        help_text=(
+            f"Words to find in the title, summary or section text; every word must appear. "
+            f"At most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters."
+        ),
     )
     ordering = StableOrderingFilter(
         fields=["published_at", "updated_at", "title"],

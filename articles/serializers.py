@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Reviewer, Risk, Section
 from clinics.serializers import ArticleLinkSerializer, ClinicProfileSerializer, ClinicRefSerializer
+from cms.serializers import ReadOnlyModelSerializer
 
 
-class ConditionRefSerializer(serializers.ModelSerializer):
+class ConditionRefSerializer(ReadOnlyModelSerializer):
     slug = serializers.SlugField(source="condition.slug", read_only=True)
     name = serializers.CharField(source="condition.name", read_only=True)
 
@@ -20,7 +21,7 @@ class ConditionWithSummarySerializer(ConditionRefSerializer):
         fields = [*ConditionRefSerializer.Meta.fields, "summary"]
 
 
-class RiskWithSummarySerializer(serializers.ModelSerializer):
+class RiskWithSummarySerializer(ReadOnlyModelSerializer):
     slug = serializers.SlugField(source="risk.slug", read_only=True)
     name = serializers.CharField(source="risk.name", read_only=True)
     summary = serializers.CharField(source="risk.summary", read_only=True)
@@ -30,7 +31,7 @@ class RiskWithSummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "summary"]
 
 
-class SectionSerializer(serializers.ModelSerializer):
+class SectionSerializer(ReadOnlyModelSerializer):
     body = serializers.CharField(read_only=True, help_text="Sanitised HTML.")
 
     class Meta:
@@ -38,7 +39,9 @@ class SectionSerializer(serializers.ModelSerializer):
         fields = ["heading", "anchor", "body"]
 
 
-class ArticleSerializer(serializers.ModelSerializer):
+class ArticleSerializer(ReadOnlyModelSerializer):
+    # Never null on the public API: only articles with a publication time are public.
+    published_at = serializers.DateTimeField(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
     clinic = ClinicRefSerializer(read_only=True)
     conditions = ConditionRefSerializer(
@@ -59,7 +62,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReviewerSerializer(serializers.ModelSerializer):
+class ReviewerSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Reviewer
         fields = ["name", "credentials"]
@@ -96,7 +99,7 @@ class ArticleDetailSerializer(ArticleSerializer):
         ]
 
 
-class ConditionSerializer(serializers.ModelSerializer):
+class ConditionSerializer(ReadOnlyModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
     article_count = serializers.IntegerField(
         source="published_article_count", read_only=True, help_text="Published articles only."

@@ -15,12 +15,14 @@ from articles.serializers import (
     RiskDetailSerializer,
     RiskSerializer,
 )
+from cms.lookups import SLUG_PATTERN
 
 
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     """Published articles, newest first. Drafts, archived and scheduled articles never appear."""
 
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
     filterset_class = ArticleFilter
 
     def get_queryset(self):
@@ -35,6 +37,7 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     """Conditions or risks named by at least one published article, with those articles."""
 
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
     model: type[Condition | Risk]
     list_serializer_class: type
     detail_serializer_class: type

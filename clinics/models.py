@@ -50,6 +50,12 @@ class Clinic(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Like ContactLink.url: front ends link to it, whatever path saved it.
+        if self.website:
+            validate_web_url(self.website)
+        super().save(*args, **kwargs)
+
 
 class ContactLink(models.Model):
     class Kind(models.TextChoices):

@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from articles.models import Article
 from clinics.models import Clinic, ContactLink
+from cms.serializers import ReadOnlyModelSerializer
 
 
-class ArticleLinkSerializer(serializers.ModelSerializer):
+class ArticleLinkSerializer(ReadOnlyModelSerializer):
     """A published article named from elsewhere (a clinic, a condition, a risk)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
@@ -14,25 +15,25 @@ class ArticleLinkSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "url"]
 
 
-class ContactLinkSerializer(serializers.ModelSerializer):
+class ContactLinkSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = ContactLink
         fields = ["kind", "label", "url"]
 
 
-class PostalAddressSerializer(serializers.ModelSerializer):
+class PostalAddressSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Clinic
         fields = ["street_address", "city", "region", "postal_code", "country"]
 
 
-class ClinicRefSerializer(serializers.ModelSerializer):
+class ClinicRefSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Clinic
         fields = ["slug", "name"]
 
 
-class ClinicProfileSerializer(serializers.ModelSerializer):
+class ClinicProfileSerializer(ReadOnlyModelSerializer):
     """The clinic in full, as shown on each article."""
 
     url = serializers.HyperlinkedIdentityField(view_name="clinic-detail", lookup_field="slug")

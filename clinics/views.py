@@ -2,12 +2,14 @@ from rest_framework import viewsets
 
 from clinics.models import Clinic
 from clinics.serializers import ClinicDetailSerializer, ClinicSerializer
+from cms.lookups import SLUG_PATTERN
 
 
 class ClinicViewSet(viewsets.ReadOnlyModelViewSet):
     """Clinics with their contact links and published-article counts."""
 
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
     def get_queryset(self):
         clinics = Clinic.objects.all()

@@ -19,7 +19,19 @@ def _is_api(request) -> bool:
 
 def api_not_found(request):
     """Any unknown path under /api/, whatever DEBUG says."""
-    return JsonResponse({"detail": f"No API endpoint at {request.path}."}, status=404)
+    return JsonResponse({"detail": "Not found: there is no API endpoint at this address."}, status=404)
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception):

@@ -7,6 +7,8 @@ from articles.views import ArticleViewSet, ConditionViewSet, PreviewView, RiskVi
 from clinics.views import ClinicViewSet
 from cms.errors import api_not_found
 
+READ_ONLY = ["get", "head"]
+
 router = DefaultRouter()
 router.include_format_suffixes = False
 router.register("articles", ArticleViewSet, basename="article")
@@ -17,12 +19,19 @@ router.register("clinics", ClinicViewSet, basename="clinic")
 urlpatterns = [
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="article-preview"),
     path("api/v1/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    re_path(r"^api/", api_not_found),
+    path("api/schema/", SpectacularAPIView.as_view(http_method_names=READ_ONLY), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=READ_ONLY),
+        name="api-docs",
+    ),
+    # Slash-terminated only, so /api/v1/articles still gets CommonMiddleware's APPEND_SLASH redirect.
+    re_path(r"^api/.*/$", api_not_found),
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "cms.errors.bad_request"
+handler403 = "cms.errors.permission_denied"
 handler404 = "cms.errors.page_not_found"
 handler500 = "cms.errors.server_error"
 

@@ -517,3 +517,25 @@ def test_topic_changelist_runs_a_fixed_number_of_queries(
         response = staff_client.get(url)
 
     assert len(response.context["cl"].result_list) == rows
+
+
+@pytest.mark.parametrize(
+    ("model_name", "field_name", "make"),
+    [
+        ("articlecondition", "condition", make_condition),
+        ("articlerisk", "risk", make_risk),
+    ],
+)
+def test_condition_and_risk_autocomplete_finds_terms_in_name_order(
+    staff_client, model_name, field_name, make
+):
+    for name in ["Sciatica", "Back pain", "Sacroiliac pain"]:
+        make(name=name)
+
+    response = staff_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "articles", "model_name": model_name, "field_name": field_name, "term": "pain"},
+    )
+
+    assert response.status_code == 200
+    assert [row["text"] for row in response.json()["results"]] == ["Back pain", "Sacroiliac pain"]

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from clinics.models import ContactLink
+from clinics.models import Clinic, ContactLink
 from tests.factories import make_clinic, make_contact_link
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,9 @@ def test_clinic_country_defaults_to_us():
 def test_contact_link_str_is_its_label_or_kind():
     assert str(make_contact_link(label="Call us", kind=Kind.PHONE, url="tel:+17655550100")) == "Call us"
     assert str(make_contact_link(kind=Kind.FACEBOOK, url="https://facebook.com/x")) == "Facebook"
+
+
+def test_clinic_with_an_unsafe_website_is_never_stored_even_outside_forms():
+    with pytest.raises(ValidationError):
+        make_clinic(slug="unsafe", website="javascript:alert(1)")
+    assert not Clinic.objects.filter(slug="unsafe").exists()

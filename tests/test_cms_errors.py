@@ -44,4 +44,4 @@ def test_unknown_api_path_is_json_even_in_debug(api, settings):
     settings.DEBUG = True
     response = api.get("/api/v1/articles/extra/path/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No API endpoint at /api/v1/articles/extra/path/."}
+    assert response.json() == {"detail": "Not found: there is no API endpoint at this address."}

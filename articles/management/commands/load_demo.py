@@ -30,6 +30,7 @@ DEMO_ROLE_USERS = [("writer", "Writer"), ("reviewer", "Clinical reviewer")]
 PUBLISHED_AGO = datetime.timedelta(days=2)
 SCHEDULED_AHEAD = datetime.timedelta(days=7)
 REVIEWED_AGO = datetime.timedelta(days=30)
+ORDER_STEP = datetime.timedelta(hours=1)
 
 
 class Command(BaseCommand):
@@ -84,12 +85,13 @@ class Command(BaseCommand):
 @transaction.atomic
 def load_demo_content(*, now: datetime.datetime) -> list[str]:
     """Create whatever demo rows are missing; return the kind of each thing created."""
-    created = []
-    clinic, is_new = Clinic.objects.get_or_create(slug=demo.CLINIC["slug"], defaults=demo.CLINIC)
-    if is_new:
-        created.append("clinic")
-        for position, link in enumerate(demo.CONTACT_LINKS, start=1):
-            ContactLink.objects.create(clinic=clinic, position=position, **link)
+    if Clinic.objects.filter(slug=demo.CLINIC["slug"]).exists():
+        # Loaded before: what staff edited or deleted since stays that way.
+        return []
+    created = ["clinic"]
+    clinic = Clinic.objects.create(**demo.CLINIC)
+    for position, link in enumerate(demo.CONTACT_LINKS, start=1):
+        ContactLink.objects.create(clinic=clinic, position=position, **link)
 
     conditions = _get_or_create_topics(Condition, demo.CONDITIONS, created)
     risks = _get_or_create_topics(Risk, demo.RISKS, created)
@@ -99,11 +101,12 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
     )
     if is_new:
         created.append("reviewer")
-    for spec in demo.ARTICLES:
+    for order, spec in enumerate(demo.ARTICLES):
         if Article.objects.filter(slug=spec["slug"]).exists():
             continue
+        # The first article (the clinic's flagship) is the newest, so it leads the list.
         with reversion.create_revision():
-            _create_article(spec, clinic, conditions, risks, reviewer, now=now)
+            _create_article(spec, clinic, conditions, risks, reviewer, now=now - order * ORDER_STEP)
             reversion.set_comment("Demo content")
         created.append(f"{spec['state']} article")
     return created

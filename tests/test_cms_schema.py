@@ -55,3 +55,33 @@ def test_api_docs_page_is_served_without_a_third_party_cdn(client):
     assert response.status_code == 200
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
     assert b"cdn.jsdelivr.net" not in response.content
+
+
+def _schema(api):
+    return yaml.safe_load(api.get("/api/schema/").content)
+
+
+def test_openapi_schema_marks_every_response_field_as_always_present(api):
+    components = _schema(api)["components"]["schemas"]
+    for name in ["Article", "ArticleDetail", "ClinicProfile", "ContactLink", "PostalAddress", "Condition"]:
+        component = components[name]
+        assert sorted(component["required"]) == sorted(component["properties"]), name
+    assert "nullable" not in components["Article"]["properties"]["published_at"]
+
+
+def test_openapi_schema_states_the_page_size_bounds(api):
+    parameters = _schema(api)["paths"]["/api/v1/articles/"]["get"]["parameters"]
+    page_size = next(p for p in parameters if p["name"] == "page_size")
+    assert page_size["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+
+
+def test_openapi_schema_describes_every_article_filter(api):
+    parameters = _schema(api)["paths"]["/api/v1/articles/"]["get"]["parameters"]
+    assert all(p.get("description") for p in parameters), [p["name"] for p in parameters]
+
+
+def test_openapi_schema_documents_the_error_responses(api):
+    paths = _schema(api)["paths"]
+    assert set(paths["/api/v1/articles/"]["get"]["responses"]) == {"200", "400", "404"}
+    assert set(paths["/api/v1/clinics/{slug}/"]["get"]["responses"]) >= {"200", "404"}
+    assert set(paths["/api/v1/preview/{token}/"]["get"]["responses"]) >= {"200", "403"}

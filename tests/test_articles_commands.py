@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from reversion.models import Version
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Risk, Section
 from clinics.models import Clinic, ContactLink
@@ -72,3 +73,36 @@ def test_load_demo_creates_an_admin_with_a_password_shown_once(capsys, client):
     assert password not in again
     assert "already exists" in again
     assert get_user_model().objects.filter(is_superuser=True).count() == 1
+
+
+def test_load_demo_does_not_bring_back_an_article_staff_deleted():
+    call_command("load_demo")
+    Article.objects.get(slug="spinal-cord-stimulation").delete()
+    call_command("load_demo")
+    assert not Article.objects.filter(slug="spinal-cord-stimulation").exists()
+
+
+def test_load_demo_leads_the_public_list_with_the_intrathecal_pump_article(api):
+    call_command("load_demo")
+    first = api.get("/api/v1/articles/").json()["results"][0]
+    assert first["slug"] == "intrathecal-pump-implant"
+
+
+def test_load_demo_gives_live_articles_a_reviewer_a_version_and_a_workflow_step(api):
+    call_command("load_demo")
+    article = Article.objects.get(slug="intrathecal-pump-implant")
+    assert Version.objects.get_for_object(article).count() == 1
+    assert article.transitions.get().to_status == Article.Status.PUBLISHED
+    detail = api.get("/api/v1/articles/intrathecal-pump-implant/").json()
+    assert detail["reviewed_by"]["name"] == "Reviewing physician (placeholder)"
+    assert detail["next_review_due"] is not None
+
+
+def test_load_demo_creates_writer_and_reviewer_logins_in_their_groups(capsys):
+    call_command("load_demo", create_admin=True)
+    output = capsys.readouterr().out
+    users = get_user_model().objects
+    assert users.get(username="writer").groups.get().name == "Writer"
+    assert users.get(username="reviewer").groups.get().name == "Clinical reviewer"
+    assert "Demo login: writer / " in output
+    assert "Demo login: reviewer / " in output
