@@ -22,8 +22,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(published_q())
 
     def review_overdue(self):
-        """Articles whose next clinical review date has passed."""
-        return self.filter(next_review_due__lt=timezone.localdate())
+        """Articles in use (not archived) whose next clinical review date has passed."""
+        return self.filter(next_review_due__lt=timezone.localdate()).exclude(status="archived")
 
     def for_list(self):
         """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""

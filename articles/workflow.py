@@ -114,13 +114,15 @@ def transition(
     if action.needs_note and not note:
         raise ValidationError("Give a reason, so the writer knows what to change.")
 
+    if action.name == "publish":
+        # Re-publishing a live article (to change its take-down time) keeps its publication date.
+        keep = article.status == Status.PUBLISHED and article.published_at and not published_at
+        published_at = article.published_at if keep else published_at or timezone.now()
+        if expires_at is not None and expires_at <= published_at:
+            raise ValidationError("The article must come off the site after it goes live.")
+        article.published_at, article.expires_at = published_at, expires_at
     from_status = article.status
     article.status = action.target
-    if action.name == "publish":
-        article.published_at = published_at or timezone.now()
-        article.expires_at = expires_at
-        if expires_at is not None and expires_at <= article.published_at:
-            raise ValidationError("The article must come off the site after it goes live.")
     with reversion.create_revision():
         article.save()
         reversion.set_user(by)
