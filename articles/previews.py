@@ -87,9 +87,12 @@ def _attach_relations(snap: Snapshot) -> None:
     """Give the unsaved snapshot what the detail serializer reads, in a fixed number of queries."""
     attach_topics(snap)
     article = snap.article
-    article.clinic = Clinic.objects.prefetch_related("contact_links").get(pk=article.clinic_id)
+    clinic = Clinic.objects.prefetch_related("contact_links").filter(pk=article.clinic_id).first()
+    if clinic is None:
+        raise PreviewRefused("The clinic this version names has been deleted since; save the article again.")
+    article.clinic = clinic
     if article.reviewed_by_id:
-        article.reviewed_by = Reviewer.objects.get(pk=article.reviewed_by_id)
+        article.reviewed_by = Reviewer.objects.filter(pk=article.reviewed_by_id).first()
     # The serializer reads article.sections.all() etc.; serve them from the snapshot, as a
     # prefetch would, instead of from today's rows.
     article._prefetched_objects_cache = {

@@ -22,6 +22,7 @@ from articles.models import (
     Risk,
     Section,
 )
+from clinics.models import Clinic
 
 CHILDREN = {
     Section: "sections",
@@ -137,6 +138,8 @@ def revert(article: Article, version: Version, *, by) -> None:
     The revert is itself saved as a new version: nothing is lost, and it can be reverted too.
     """
     snap = snapshot(version)
+    if not Clinic.objects.filter(pk=snap.article.clinic_id).exists():
+        raise ValidationError("Cannot revert: the clinic of that version has been deleted since.")
     article = Article.objects.select_for_update().get(pk=article.pk)
     for name in CONTENT_FIELDS:
         setattr(article, name, getattr(snap.article, name))

@@ -30,7 +30,7 @@ def add_error_responses(result, generator, request, public):
         if not path.startswith("/api/v1/") or get is None:
             continue
         responses = get.setdefault("responses", {})
-        if get.get("parameters"):
+        if any(parameter.get("in") == "query" for parameter in get.get("parameters", [])):
             responses.setdefault("400", _json("BadParameters", "A query parameter is malformed."))
         responses.setdefault("404", _json("Error", "No such published item, or no such page."))
     return result
