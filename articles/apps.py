@@ -6,6 +6,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from articles import receivers
         from articles.revisions import register_models
 
         register_models()
+        receivers.connect()

@@ -3,11 +3,12 @@ import datetime
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from articles.models import Article, ArticleCondition, ArticleRisk, Section
+from articles.models import Article, ArticleCondition, ArticleRisk
+from articles.search import search
 
 MAX_SLUGS = 20
 MAX_SEARCH_LENGTH = 200
@@ -159,12 +160,5 @@ class ArticleFilter(django_filters.FilterSet):
         return articles.filter(published_at__lte=moment)
 
     def filter_search(self, articles, name, value):
-        terms = value.split()
-        for term in terms:
-            in_sections = Section.objects.filter(article=OuterRef("pk")).filter(
-                Q(heading__icontains=term) | Q(body_text__icontains=term)
-            )
-            articles = articles.filter(
-                Q(title__icontains=term) | Q(summary__icontains=term) | Exists(in_sections)
-            )
-        return articles
+        # Relevance order; an explicit ?ordering=, applied after this filter, replaces it.
+        return search(articles, value)

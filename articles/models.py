@@ -2,6 +2,7 @@ import calendar
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -149,6 +150,13 @@ class Article(models.Model):
     )
     # Bumped on every save; the admin form refuses a save made from an older copy.
     lock_version = models.PositiveIntegerField(default=0, editable=False)
+    # The API's JSON for this article, rendered after each change (articles/rendering.py) so a
+    # read is one query; empty means "render on the fly". Never edited by hand.
+    detail_json = models.TextField(default="", editable=False)
+    summary_json = models.TextField(default="", editable=False)
+    # Full-text search on PostgreSQL (kept current by articles/search.py); unused on SQLite,
+    # which keeps an FTS5 table instead.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     conditions = models.ManyToManyField(

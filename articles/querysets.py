@@ -27,26 +27,30 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_list(self):
         """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""
-        from articles.models import ArticleCondition
-
-        return self.select_related("clinic").prefetch_related(
-            Prefetch("article_conditions", queryset=ArticleCondition.objects.select_related("condition"))
-        )
+        return self.select_related("clinic").prefetch_related(*list_prefetches())
 
     def for_detail(self):
         """ArticleDetailSerializer: six queries whatever the number of children."""
-        from articles.models import ArticleRisk
+        return self.select_related("clinic", "reviewed_by").prefetch_related(*detail_prefetches())
 
-        return (
-            self.for_list()
-            .select_related("reviewed_by")
-            .prefetch_related(
-                Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
-                "sections",
-                "candidate_criteria",
-                "clinic__contact_links",
-            )
-        )
+
+def list_prefetches():
+    from articles.models import ArticleCondition
+
+    return [Prefetch("article_conditions", queryset=ArticleCondition.objects.select_related("condition"))]
+
+
+def detail_prefetches():
+    """What ArticleDetailSerializer reads beyond the article, clinic and reviewer: five queries."""
+    from articles.models import ArticleRisk
+
+    return [
+        *list_prefetches(),
+        Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
+        "sections",
+        "candidate_criteria",
+        "clinic__contact_links",
+    ]
 
 
 class TopicQuerySet(models.QuerySet):

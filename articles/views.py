@@ -1,12 +1,17 @@
+from django.db.models import prefetch_related_objects
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from orjson import Fragment
 from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import previews
 from articles.filters import ArticleFilter
 from articles.models import Article, Condition, Risk
+from articles.querysets import detail_prefetches
+from articles.rendering import render_detail, render_item, with_origin
 from articles.serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
@@ -26,11 +31,47 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ArticleFilter
 
     def get_queryset(self):
-        articles = Article.objects.published()
-        return articles.for_detail() if self.action == "retrieve" else articles.for_list()
+        return Article.objects.published()
 
     def get_serializer_class(self):
         return ArticleDetailSerializer if self.action == "retrieve" else ArticleSerializer
+
+    # Both actions serve the JSON stored on each article (articles/rendering.py), rendering with
+    # the serializers above only what a change has just cleared.
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(
+            self.filter_queryset(self.get_queryset()).values_list("pk", "summary_json")
+        )
+        missing = [pk for pk, document in page if not document]
+        rendered = {}
+        if missing:
+            rendered = {
+                article.pk: render_item(article)
+                for article in Article.objects.filter(pk__in=missing).for_list()
+            }
+        origin = _origin(request)
+        items = [Fragment(with_origin(document or rendered[pk], origin)) for pk, document in page]
+        return self.get_paginated_response(items)
+
+    def retrieve(self, request, *args, **kwargs):
+        article = (
+            self.get_queryset()
+            .select_related("clinic", "reviewed_by")
+            .defer("search_vector", "summary_json")
+            .filter(slug=kwargs["slug"])
+            .first()
+        )
+        if article is None:
+            raise NotFound("No Article matches the given query.")
+        document = article.detail_json
+        if not document:
+            prefetch_related_objects([article], *detail_prefetches())
+            document = render_detail(article)
+        return Response(Fragment(with_origin(document, _origin(request))))
+
+
+def _origin(request) -> str:
+    return request.build_absolute_uri("/").removesuffix("/")
 
 
 class TopicViewSet(viewsets.ReadOnlyModelViewSet):

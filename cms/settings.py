@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "adminsortable2",
     "reversion",
     "django_prose_editor",
+    "cms",
     "clinics",
     "articles",
 ]
@@ -53,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Before sessions and auth: a cached public response skips them.
+    "cms.caching.PublicAPICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +112,35 @@ STORAGES = {
     },
 }
 
+# Caches: local memory per process by default; Redis (shared by every app server) with REDIS_URL.
+# A dead or hung Redis is a cache miss, never an error: short timeouts, exceptions ignored.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+# Public API responses: kept server-side this many seconds (0: off; a content change ends them
+# sooner), and what Cache-Control tells browsers and CDNs.
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+API_MAX_AGE = env.int("API_MAX_AGE", default=30)
+API_STALE_WHILE_REVALIDATE = env.int("API_STALE_WHILE_REVALIDATE", default=60)
+
 # Cross-origin front ends (a site on another domain calling the API from the browser).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -129,7 +161,7 @@ if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # The public API is read-only and anonymous: no session lookup, no CSRF on every request.

@@ -14,6 +14,7 @@ from articles.models import (
     Reviewer,
     Risk,
 )
+from articles.rendering import rerender_all
 from tests.factories import (
     make_archived,
     make_article,
@@ -930,16 +931,24 @@ def test_topic_endpoints_refuse_writes_and_change_nothing(api, collection, model
 # --- Query budgets -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("stored", [False, True], ids=["rendered-now", "stored-json"])
 @pytest.mark.parametrize("rows", [1, 25])
-def test_article_list_query_count_does_not_grow_with_articles(api, django_assert_max_num_queries, rows):
+def test_article_list_query_count_does_not_grow_with_articles(
+    api, django_assert_max_num_queries, rows, stored
+):
     conditions = [make_condition() for _ in range(3)]
     for _ in range(rows):
         make_article(clinic=make_clinic(), conditions=conditions)
+    if stored:
+        rerender_all()  # what runs after each commit outside tests
 
-    # 1. COUNT(*) of published articles (pagination)
-    # 2. the page of articles, joined to their clinic
-    # 3. the ordered article-condition links of the page, joined to their condition
-    with django_assert_max_num_queries(3):
+    # 1. the content version (cache middleware)
+    # 2. COUNT(*) of published articles (pagination)
+    # 3. the page: ids and stored list JSON
+    # without stored JSON (just changed), for those rows only:
+    # 4. the articles, joined to their clinic
+    # 5. their ordered article-condition links, joined to their condition
+    with django_assert_max_num_queries(5 if not stored else 3):
         body = api.get("/api/v1/articles/?page_size=100").json()
 
     assert len(body["results"]) == rows
@@ -951,8 +960,8 @@ def test_article_list_of_one_hundred_stays_within_the_list_budget(api, django_as
     for _ in range(100):
         make_article(conditions=conditions)
 
-    # Same three queries as above: count, articles + clinic, conditions.
-    with django_assert_max_num_queries(3):
+    # Same five queries as above: version, count, page, articles + clinic, conditions.
+    with django_assert_max_num_queries(5):
         body = api.get("/api/v1/articles/?page_size=100").json()
 
     assert len(body["results"]) == 100
@@ -965,8 +974,8 @@ def test_filtered_article_list_stays_within_the_list_budget(api, django_assert_m
         article = make_article(title="Knee injection", conditions=[knee], risks=[infection])
         make_section(article=article, heading="Recovery", body="<p>Rest.</p>")
 
-    # The filters are subqueries (EXISTS) of the same two article queries; then conditions.
-    with django_assert_max_num_queries(3):
+    # The filters are subqueries (EXISTS, full-text MATCH) of the count and page queries.
+    with django_assert_max_num_queries(5):
         body = api.get(
             "/api/v1/articles/?condition=knee-pain&risk=infection&search=knee+rest"
             "&published_after=2000-01-01&ordering=title"
@@ -975,8 +984,11 @@ def test_filtered_article_list_stays_within_the_list_budget(api, django_assert_m
     assert body["count"] == 25
 
 
+@pytest.mark.parametrize("stored", [False, True], ids=["rendered-now", "stored-json"])
 @pytest.mark.parametrize("rows", [1, 25])
-def test_article_detail_query_count_does_not_grow_with_children(api, django_assert_max_num_queries, rows):
+def test_article_detail_query_count_does_not_grow_with_children(
+    api, django_assert_max_num_queries, rows, stored
+):
     clinic = make_clinic(contact_links=rows)
     article = make_article(
         clinic=clinic,
@@ -985,14 +997,18 @@ def test_article_detail_query_count_does_not_grow_with_children(api, django_asse
         risks=[make_risk() for _ in range(rows)],
         criteria=rows,
     )
+    if stored:
+        rerender_all()
 
-    # 1. the article, joined to its clinic
-    # 2. its article-condition links, joined to their condition
-    # 3. its article-risk links, joined to their risk
-    # 4. its sections
-    # 5. its candidate criteria
-    # 6. the clinic's contact links
-    with django_assert_max_num_queries(6):
+    # 1. the content version (cache middleware)
+    # 2. the article (with its stored JSON), joined to its clinic and reviewer
+    # without stored JSON (just changed):
+    # 3. its article-condition links, joined to their condition
+    # 4. its article-risk links, joined to their risk
+    # 5. its sections
+    # 6. its candidate criteria
+    # 7. the clinic's contact links
+    with django_assert_max_num_queries(7 if not stored else 2):
         body = api.get(f"/api/v1/articles/{article.slug}/").json()
 
     assert len(body["sections"]) == rows
@@ -1012,9 +1028,10 @@ def test_topic_list_query_count_does_not_grow_with_topics(
     for _ in range(3):
         make_article(**{link: topics})
 
-    # 1. COUNT(*) of topics named by a published article (pagination)
-    # 2. the page of topics with their published-article count
-    with django_assert_max_num_queries(2):
+    # 1. the content version (cache middleware)
+    # 2. COUNT(*) of topics named by a published article (pagination)
+    # 3. the page of topics with their published-article count
+    with django_assert_max_num_queries(3):
         body = api.get(f"/api/v1/{collection}/?page_size=100").json()
 
     assert len(body["results"]) == rows
@@ -1030,9 +1047,10 @@ def test_topic_detail_query_count_does_not_grow_with_articles(
     for _ in range(rows):
         make_article(**{link: [topic]})
 
-    # 1. the topic with its published-article count
-    # 2. its published articles, newest first
-    with django_assert_max_num_queries(2):
+    # 1. the content version (cache middleware)
+    # 2. the topic with its published-article count
+    # 3. its published articles, newest first
+    with django_assert_max_num_queries(3):
         body = api.get(f"/api/v1/{collection}/topic/").json()
 
     assert body["article_count"] == rows

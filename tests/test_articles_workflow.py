@@ -500,8 +500,13 @@ def test_leaving_published_takes_the_article_off_the_api_at_once(api, user_in, o
     assert_only_staying_is_public(api)
 
 
-def test_article_past_its_expiry_is_off_the_api_without_any_job(api, on_the_api):
-    Article.objects.filter(pk=on_the_api.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+def test_article_past_its_expiry_is_off_the_api_without_any_job(api, on_the_api, monkeypatch):
+    now = timezone.now()
+    on_the_api.expires_at = now + datetime.timedelta(hours=1)
+    on_the_api.save()
+    assert api.get("/api/v1/articles/leaving/").status_code == 200  # and now in the response cache
+
+    monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(hours=2))
 
     assert refreshed(on_the_api).status == PUBLISHED
     assert_only_staying_is_public(api)

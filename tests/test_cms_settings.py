@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
@@ -38,6 +40,7 @@ def test_deploy_check_is_clean_with_production_settings():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+@pytest.mark.django_db
 def test_api_answers_cross_origin_requests_from_configured_front_ends(client, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://site.example"]
     allowed = client.get("/api/v1/", HTTP_ORIGIN="https://site.example")

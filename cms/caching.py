@@ -1,0 +1,201 @@
+"""HTTP caching for the public API: validators, Cache-Control, and a server-side response cache.
+
+Two layers:
+- PublicAPICacheMiddleware (Django): every public GET under /api/v1/ gets a strong ETag and
+  Last-Modified derived from the content version (cms.models.ContentVersion), and
+  If-None-Match / If-Modified-Since are answered with a 304 before any view runs.
+- ResponseCacheApp (WSGI, wraps Django in cms/wsgi.py): whole responses are kept in Django's cache
+  under the version *and* the request's variant. A content change makes a new version, so the
+  next request misses and renders fresh content; a hit never enters Django at all.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Min, Q
+from django.http import HttpResponseNotModified
+from django.utils import timezone
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from cms.models import ContentVersion
+
+PUBLIC_PREFIX = "/api/v1/"
+PRIVATE_PREFIXES = ("/api/v1/preview/",)
+
+
+def next_boundary(now):
+    """The next moment a published article goes live or comes down (None if there is none)."""
+    from articles.models import Article
+
+    bounds = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
+        go_live=Min("published_at", filter=Q(published_at__gt=now)),
+        take_down=Min("expires_at", filter=Q(expires_at__gt=now)),
+    )
+    return min((moment for moment in bounds.values() if moment), default=None)
+
+
+def bump_content_version() -> None:
+    """Give the public content a new version. Call it inside the transaction that changed it."""
+    now = timezone.now()
+    ContentVersion.objects.update_or_create(
+        pk=1,
+        defaults={
+            "token": ContentVersion.new_token(),
+            "changed_at": now,
+            "next_boundary_at": next_boundary(now),
+        },
+    )
+
+
+def current_version() -> tuple[str, object]:
+    """(token, changed_at) now; a scheduled go-live or take-down that has passed bumps it first."""
+    token, changed_at, boundary = ContentVersion.objects.values_list(
+        "token", "changed_at", "next_boundary_at"
+    ).get(pk=1)
+    if boundary is not None and boundary <= timezone.now():
+        bump_content_version()
+        token, changed_at = ContentVersion.objects.values_list("token", "changed_at").get(pk=1)
+    return token, changed_at
+
+
+def _is_public_read(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and request.path.startswith(PUBLIC_PREFIX)
+        and not request.path.startswith(PRIVATE_PREFIXES)
+    )
+
+
+def variant(host: str, path_and_query: str, accept: str, origin: str) -> str:
+    """What, besides the content version, decides the bytes and headers of a response."""
+    parts = f"{host}|{path_and_query}|{accept}|{origin}"
+    return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
+
+
+def _variant(request) -> str:
+    return variant(
+        request.get_host(),
+        request.get_full_path(),
+        request.headers.get("Accept", ""),
+        request.headers.get("Origin", ""),
+    )
+
+
+class PublicAPICacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.cache_control = (
+            f"public, max-age={settings.API_MAX_AGE}, "
+            f"stale-while-revalidate={settings.API_STALE_WHILE_REVALIDATE}"
+        )
+
+    def __call__(self, request):
+        if not _is_public_read(request):
+            return self.get_response(request)
+        token, changed_at = current_version()
+        etag = f'"{token}-{_variant(request)}"'
+        if self._not_modified(request, etag, changed_at):
+            return self._with_validators(HttpResponseNotModified(), etag, changed_at)
+        response = self.get_response(request)
+        if response.status_code != 200 or response.streaming:
+            return response
+        return self._with_validators(response, etag, changed_at)
+
+    @staticmethod
+    def _not_modified(request, etag, changed_at) -> bool:
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag in parse_etags(if_none_match) or if_none_match.strip() == "*"
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return since is not None and int(changed_at.timestamp()) <= since
+
+    def _with_validators(self, response, etag, changed_at):
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(changed_at.timestamp())
+        response["Cache-Control"] = self.cache_control
+        return response
+
+
+def _version_for_wsgi() -> str | None:
+    """The current token in one small query; None if the database cannot say (Django will)."""
+    try:
+        connection.ensure_connection()
+        # The driver's own cursor: this runs on every cache hit, and Django's wrappers cost more
+        # than the query.
+        cursor = connection.connection.cursor()
+        mark = "?" if connection.vendor == "sqlite" else "%s"
+        cursor.execute(
+            "SELECT token, next_boundary_at IS NOT NULL AND next_boundary_at <= "
+            f"{mark} FROM cms_contentversion WHERE id = 1",
+            [connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        token, boundary_passed = cursor.fetchone()
+        cursor.close()
+    except Exception:  # a database outage is Django's to report, with its own error handling
+        return None
+    if boundary_passed:
+        return None  # let Django's middleware bump the version on this request
+    return token
+
+
+class ResponseCacheApp:
+    """WSGI middleware: serve public API responses from the cache without entering Django."""
+
+    STORED_STATUS = "200 OK"
+
+    def __init__(self, app):
+        self.app = app
+        self.seconds = settings.API_CACHE_SECONDS
+
+    def __call__(self, environ, start_response):
+        if not (self.seconds and self._cacheable(environ)):
+            return self.app(environ, start_response)
+        token = _version_for_wsgi()
+        if token is None:
+            return self.app(environ, start_response)
+        key_variant = self._variant(environ)
+        entry = cache.get(f"api:{token}:{key_variant}")
+        if entry is not None:
+            headers, body = entry
+            start_response(self.STORED_STATUS, headers)
+            return [body]
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(self.app(environ, capture))
+        headers = captured.get("headers", [])
+        etag = next((value for name, value in headers if name.lower() == "etag"), "")
+        cookies = any(name.lower() == "set-cookie" for name, _ in headers)
+        if captured.get("status") == self.STORED_STATUS and etag.startswith('"') and not cookies:
+            # Stored under the version Django rendered with (in the ETag), not the one read above.
+            rendered_token = etag.strip('"').split("-", 1)[0]
+            cache.set(f"api:{rendered_token}:{key_variant}", (headers, body), self.seconds)
+        return [body]
+
+    @staticmethod
+    def _cacheable(environ) -> bool:
+        path = environ.get("PATH_INFO", "")
+        return (
+            environ.get("REQUEST_METHOD") == "GET"
+            and path.startswith(PUBLIC_PREFIX)
+            and not path.startswith(PRIVATE_PREFIXES)
+            # Conditional requests go to Django, which answers them with a 304.
+            and "HTTP_IF_NONE_MATCH" not in environ
+            and "HTTP_IF_MODIFIED_SINCE" not in environ
+        )
+
+    @staticmethod
+    def _variant(environ) -> str:
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        return variant(
+            environ.get("HTTP_HOST", ""),
+            f"{path}?{query}" if query else path,
+            environ.get("HTTP_ACCEPT", ""),
+            environ.get("HTTP_ORIGIN", ""),
+        )
