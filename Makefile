@@ -7,7 +7,7 @@ run: export DJANGO_DEBUG ?= true
 # Checks that need settings but no secret; pytest itself runs on the test settings path.
 MANAGE_DEV := DJANGO_DEBUG=true $(BIN)/python manage.py
 
-.PHONY: install run test test-browser format clean
+.PHONY: install run test test-browser bench bench-smoke format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ test-browser: install
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/pytest browser_tests -p no:cacheprovider
 	@echo "Screenshots: browser_tests/artifacts/"
+
+# Load test: SQLite by default; `make bench ARGS="--db postgres"`. See bench/README.md.
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py $(ARGS)
+
+bench-smoke:
+	$(MAKE) bench ARGS="--smoke"
 
 format: install
 	$(BIN)/ruff format .

@@ -10,7 +10,6 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -73,16 +72,14 @@ def search(articles, text: str):
             search_rank=SearchRank(F("search_vector"), query)
         )
     elif vendor == "sqlite":
-        # Each word quoted: FTS5 operators typed by a user stay plain words.
+        # Each word quoted: FTS5 operators typed by a user stay plain words. A join (not a
+        # per-row subquery) so FTS5 computes each match's rank once.
         expression = " ".join('"' + word.replace('"', '""') + '"' for word in words)
-        matching = articles.filter(
-            pk__in=RawSQL("SELECT rowid FROM articles_search WHERE articles_search MATCH %s", [expression])
-        ).annotate(
-            search_rank=RawSQL(
-                "SELECT -bm25(articles_search, 10.0, 5.0, 1.0) FROM articles_search "
-                "WHERE articles_search MATCH %s AND articles_search.rowid = articles_article.id",
-                [expression],
-            )
+        matching = articles.extra(
+            select={"search_rank": "-articles_search.rank"},
+            tables=["articles_search"],
+            where=["articles_search.rowid = articles_article.id", "articles_search MATCH %s"],
+            params=[expression],
         )
     else:
         matching = articles

@@ -20,102 +20,21 @@ from articles.models import (
 from articles.rich_text import plain_text
 from clinics.models import Clinic, ContactLink
 
-WORDS = [
-    "pain",
-    "relief",
-    "nerve",
-    "spine",
-    "back",
-    "neck",
-    "leg",
-    "arm",
-    "joint",
-    "muscle",
-    "injection",
-    "pump",
-    "catheter",
-    "stimulation",
-    "device",
-    "doctor",
-    "nurse",
-    "clinic",
-    "visit",
-    "treatment",
-    "therapy",
-    "medicine",
-    "dose",
-    "daily",
-    "sleep",
-    "walk",
-    "work",
-    "family",
-    "healing",
-    "recovery",
-    "trial",
-    "implant",
-    "surgery",
-    "option",
-    "risk",
-    "infection",
-    "bleeding",
-    "swelling",
-    "numbness",
-    "tingling",
-    "headache",
-    "fever",
-    "redness",
-    "appointment",
-    "follow",
-    "program",
-    "schedule",
-    "exercise",
-    "physical",
-    "gentle",
-    "steady",
-    "careful",
-    "safe",
-    "common",
-    "rare",
-    "mild",
-    "severe",
-    "chronic",
-    "acute",
-    "relief",
-    "improve",
-    "reduce",
-    "manage",
-    "control",
-    "signal",
-    "brain",
-    "cord",
-    "fluid",
-    "space",
-    "layer",
-    "tissue",
-    "skin",
-    "area",
-    "side",
-    "effect",
-    "change",
-    "plan",
-    "goal",
-    "question",
-    "answer",
-    "team",
-    "care",
-    "support",
-    "comfort",
-    "ease",
-    "move",
-    "bend",
-    "lift",
-    "stand",
-    "sit",
-    "rest",
-    "ice",
-    "heat",
-    "stretch",
-]
+VOCABULARY = (
+    "pain relief nerve spine back neck leg arm joint muscle injection pump catheter "
+    "stimulation device doctor nurse clinic visit treatment therapy medicine dose daily sleep "
+    "walk work family healing recovery trial implant surgery option risk infection bleeding "
+    "swelling numbness tingling headache fever redness appointment follow program schedule "
+    "exercise physical gentle steady careful safe common rare mild severe chronic acute relief "
+    "improve reduce manage control signal brain cord fluid space layer tissue skin area side "
+    "effect change plan goal question answer team care support comfort ease move bend lift "
+    "stand sit rest ice heat stretch "
+)
+WORDS = VOCABULARY.split()
+# Specific terms ("intrathecal", "radiofrequency"...): each article names a few, as real articles
+# do, so a search for one matches a handful of articles, not all of them.
+SYLLABLES = ["ab", "lo", "ri", "ne", "tha", "cor", "pel", "vin", "sto", "mu", "dra", "kel", "fi", "zor"]
+TERMS = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES][:3000]
 CLINICS, CONDITIONS, RISKS, REVIEWERS = 20, 200, 120, 5
 BATCH = 2000
 
@@ -164,7 +83,7 @@ def generate(count: int, *, seed: int = 7) -> None:
 def _generate_batch(rng, numbers, now, clinics, conditions, risks, reviewers):
     articles = []
     for n in numbers:
-        title = " ".join(rng.choices(WORDS, k=rng.randint(3, 6))).capitalize()
+        title = " ".join([*rng.choices(WORDS, k=rng.randint(2, 5)), rng.choice(TERMS)]).capitalize()
         reviewed_on = (now - datetime.timedelta(days=rng.randint(1, 300))).date()
         articles.append(
             Article(
@@ -185,6 +104,8 @@ def _generate_batch(rng, numbers, now, clinics, conditions, risks, reviewers):
         for position in range(1, rng.randint(6, 8) + 1):
             heading = " ".join(rng.choices(WORDS, k=rng.randint(2, 5))).capitalize() + "?"
             body = "".join(f"<p>{_paragraph(rng)}</p>" for _ in range(rng.randint(1, 3)))
+            if position == 1:
+                body += f"<p>See also {rng.choice(TERMS)}.</p>"
             sections.append(
                 Section(
                     article=article,

@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from articles.models import Article, Condition  # noqa: E402
 from articles.rendering import rerender_all  # noqa: E402
 from articles.search import rebuild_search_index  # noqa: E402
-from bench.generate import WORDS, generate  # noqa: E402
+from bench.generate import TERMS, WORDS, generate  # noqa: E402
 from cms.caching import bump_content_version  # noqa: E402
 
 SAMPLE = 500
@@ -54,7 +54,8 @@ def plan(outdir: Path) -> None:
         "list": [f"/api/v1/articles/?page={page}" for page in range(1, min(last_page, 10) + 1)],
         "list, last page": [f"/api/v1/articles/?page={last_page}"],
         "filter by condition": [f"/api/v1/articles/?condition={slug}" for slug in conditions],
-        "search": [f"/api/v1/articles/?search={word}" for word in WORDS],
+        "search": [f"/api/v1/articles/?search={term}" for term in rng.sample(TERMS, 300)],
+        "search, common word": [f"/api/v1/articles/?search={word}" for word in WORDS],
         "reference (hand-written)": [
             path.replace("/api/v1/articles/", "/bench/reference/") for path in details
         ],

@@ -33,6 +33,7 @@ UNCACHED = [
     "list, last page",
     "filter by condition",
     "search",
+    "search, common word",
     "detail, If-None-Match",
     REFERENCE,
     "bare WSGI",
@@ -187,7 +188,7 @@ def run_size(db: str, size: int, duration: int) -> dict:
 
 
 def print_table(db: str, size: int, run: dict) -> None:
-    results, reference = run["results"], run["results"][REFERENCE]["rps"]
+    results, reference = run["results"], run["results"][REFERENCE]["rps"] or float("nan")
     print(
         f"\n{db}, {size:,} articles ({run['published']:,} published), wrk -t2 -c16, gunicorn 2 sync workers"
     )
@@ -231,6 +232,7 @@ def main() -> None:
     sizes = [200] if args.smoke else [int(size) for size in args.sizes.split(",")]
     duration = 1 if args.smoke else args.duration
     runs = {size: run_size(args.db, size, duration) for size in sizes}
+    (DATA / f"last-run-{args.db}.json").write_text(json.dumps(runs, indent=2))
     for size, run in runs.items():
         print_table(args.db, size, run)
     print_growth(args.db, runs)

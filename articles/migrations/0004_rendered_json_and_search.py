@@ -11,6 +11,8 @@ POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS articles_article_search_gin"]
 # The FTS5 table's rowid is the article id; porter stemming makes "pumps" find "pump".
 SQLITE_FORWARD = [
     "CREATE VIRTUAL TABLE articles_search USING fts5(title, summary, body, tokenize='porter unicode61')",
+    # Relevance: a title match weighs most, then the summary, then the sections.
+    "INSERT INTO articles_search (articles_search, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0)')",
 ]
 SQLITE_BACKWARD = ["DROP TABLE IF EXISTS articles_search"]
 
