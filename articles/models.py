@@ -150,10 +150,6 @@ class Article(models.Model):
     )
     # Bumped on every save; the admin form refuses a save made from an older copy.
     lock_version = models.PositiveIntegerField(default=0, editable=False)
-    # The API's JSON for this article, rendered after each change (articles/rendering.py) so a
-    # read is one query; empty means "render on the fly". Never edited by hand.
-    detail_json = models.TextField(default="", editable=False)
-    summary_json = models.TextField(default="", editable=False)
     # Full-text search on PostgreSQL (kept current by articles/search.py); unused on SQLite,
     # which keeps an FTS5 table instead.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -215,6 +211,21 @@ class Article(models.Model):
             and self.published_at <= now
             and (self.expires_at is None or self.expires_at > now)
         )
+
+
+class ArticleDocument(models.Model):
+    """The public API's JSON for one article, rendered after each change (articles/rendering.py),
+    so a read is one query. No row: the API renders on the fly. Kept out of the article's own row
+    so that scans of articles (counts, the admin) stay small."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="document"
+    )
+    detail_json = models.TextField()
+    summary_json = models.TextField()
+
+    def __str__(self):
+        return f"document of article {self.article_id}"
 
 
 class ArticleCondition(models.Model):

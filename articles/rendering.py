@@ -1,16 +1,15 @@
 """The public API's JSON for each article, rendered once after a change instead of per request.
 
-An article's detail and list-item JSON are stored on the row (detail_json, summary_json) with a
-placeholder where the site's origin goes, so one stored copy serves every host name. A change
-clears the stored copies in its own transaction (readers then render on the fly, never from a
-stale copy) and renders them again right after it commits.
+An article's detail and list-item JSON are stored in ArticleDocument with a placeholder where the
+site's origin goes, so one stored copy serves every host name. A change deletes the stored copy in
+its own transaction (readers then render on the fly, never from a stale copy) and renders it
+again right after it commits.
 """
 
 import orjson
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
 
-from articles.models import Article
+from articles.models import Article, ArticleDocument
 
 PLACEHOLDER_ORIGIN = "https://careleaf-origin.invalid"
 _PLACEHOLDER = PLACEHOLDER_ORIGIN.encode()
@@ -52,28 +51,32 @@ def forget(article_ids) -> None:
     """Clear stored JSON (inside the changing transaction) and render it again after commit."""
     ids = list(article_ids)
     if ids:
-        Article.objects.filter(pk__in=ids).update(detail_json="", summary_json="")
+        ArticleDocument.objects.filter(article_id__in=ids).delete()
         # robust: a failed re-render is logged, and readers keep rendering on the fly.
         transaction.on_commit(lambda: rerender(ids), robust=True)
 
 
 def rerender(article_ids) -> None:
     with transaction.atomic():
-        # Locked, so a change committing meanwhile waits and then clears what we store.
+        # Locked, so a change committing meanwhile waits, then deletes what we store.
         ids = list(
             Article.objects.select_for_update().filter(pk__in=article_ids).values_list("pk", flat=True)
         )
         documents = render_documents(Article.objects.filter(pk__in=ids).for_detail())
-        if documents:
-            Article.objects.filter(pk__in=documents).update(
-                detail_json=Case(*(When(pk=pk, then=Value(detail)) for pk, (detail, _) in documents.items())),
-                summary_json=Case(*(When(pk=pk, then=Value(item)) for pk, (_, item) in documents.items())),
-            )
+        ArticleDocument.objects.bulk_create(
+            [
+                ArticleDocument(article_id=pk, detail_json=detail, summary_json=item)
+                for pk, (detail, item) in documents.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["detail_json", "summary_json"],
+        )
 
 
 def rerender_all(batch_size: int = 500) -> int:
-    """Render every article's stored JSON (after a bulk import). Returns how many."""
-    pks = list(Article.objects.filter(Q(detail_json="") | Q(summary_json="")).values_list("pk", flat=True))
+    """Render every article that has no stored JSON (after a bulk import). Returns how many."""
+    pks = list(Article.objects.filter(document__isnull=True).values_list("pk", flat=True))
     for start in range(0, len(pks), batch_size):
         rerender(pks[start : start + batch_size])
     return len(pks)

@@ -1,3 +1,7 @@
+import hashlib
+from array import array
+
+from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -9,7 +13,7 @@ from rest_framework.views import APIView
 
 from articles import previews
 from articles.filters import ArticleFilter
-from articles.models import Article, Condition, Risk
+from articles.models import Article, ArticleDocument, Condition, Risk
 from articles.querysets import detail_prefetches
 from articles.rendering import render_detail, render_item, with_origin
 from articles.serializers import (
@@ -21,6 +25,9 @@ from articles.serializers import (
     RiskSerializer,
 )
 from cms.lookups import SLUG_PATTERN
+
+PAGING_PARAMETERS = ("page", "page_size")
+ID_LIST_SECONDS = 600
 
 
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
@@ -36,35 +43,52 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ArticleDetailSerializer if self.action == "retrieve" else ArticleSerializer
 
-    # Both actions serve the JSON stored on each article (articles/rendering.py), rendering with
+    # Both actions serve the JSON stored for each article (articles/rendering.py), rendering with
     # the serializers above only what a change has just cleared.
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(
-            self.filter_queryset(self.get_queryset()).values_list("pk", "summary_json")
+        page = list(self.paginate_queryset(self._matching_ids(request)))
+        documents = dict(
+            ArticleDocument.objects.filter(article_id__in=page).values_list("article_id", "summary_json")
         )
-        missing = [pk for pk, document in page if not document]
-        rendered = {}
+        missing = [pk for pk in page if pk not in documents]
         if missing:
-            rendered = {
+            documents |= {
                 article.pk: render_item(article)
                 for article in Article.objects.filter(pk__in=missing).for_list()
             }
         origin = _origin(request)
-        items = [Fragment(with_origin(document or rendered[pk], origin)) for pk, document in page]
-        return self.get_paginated_response(items)
+        return self.get_paginated_response([Fragment(with_origin(documents[pk], origin)) for pk in page])
+
+    def _matching_ids(self, request):
+        """The ids of every article this request's filters match, in order: one query per content
+        version and set of filters, then from the cache. Counting and paging are then free at any
+        depth, whatever the number of articles."""
+        filters = sorted((k, v) for k, v in request.query_params.lists() if k not in PAGING_PARAMETERS)
+        digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
+        key = f"api-ids:{request.content_version}:{digest}"
+        ids = array("q")
+        packed = cache.get(key)
+        if packed is None:
+            ids.extend(self.filter_queryset(self.get_queryset()).values_list("pk", flat=True))
+            cache.set(key, ids.tobytes(), ID_LIST_SECONDS)
+        else:
+            # Packed bytes, not a list: a cache read is then a copy, not 20,000 unpickled ints.
+            ids.frombytes(packed)
+        return ids
 
     def retrieve(self, request, *args, **kwargs):
         article = (
             self.get_queryset()
-            .select_related("clinic", "reviewed_by")
-            .defer("search_vector", "summary_json")
+            .select_related("clinic", "reviewed_by", "document")
+            .defer("search_vector")
             .filter(slug=kwargs["slug"])
             .first()
         )
         if article is None:
             raise NotFound("No Article matches the given query.")
-        document = article.detail_json
-        if not document:
+        try:
+            document = article.document.detail_json
+        except ArticleDocument.DoesNotExist:
             prefetch_related_objects([article], *detail_prefetches())
             document = render_detail(article)
         return Response(Fragment(with_origin(document, _origin(request))))

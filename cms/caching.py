@@ -95,6 +95,7 @@ class PublicAPICacheMiddleware:
         if not _is_public_read(request):
             return self.get_response(request)
         token, changed_at = current_version()
+        request.content_version = token  # for caches keyed by the version (articles.views)
         etag = f'"{token}-{_variant(request)}"'
         if self._not_modified(request, etag, changed_at):
             return self._with_validators(HttpResponseNotModified(), etag, changed_at)

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.core import signals
-from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.http import http_date
@@ -36,13 +35,6 @@ PUBLIC_URLS = [
     "/api/v1/clinics/",
     "/api/v1/clinics/wabash/",
 ]
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
