@@ -51,6 +51,9 @@ def forget(article_ids) -> None:
     """Clear stored JSON (inside the changing transaction) and render it again after commit."""
     ids = list(article_ids)
     if ids:
+        # Lock the articles first: a re-render in progress finishes (and stores) before this
+        # delete, and one that starts later waits for this change to commit.
+        list(Article.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
         ArticleDocument.objects.filter(article_id__in=ids).delete()
         # robust: a failed re-render is logged, and readers keep rendering on the fly.
         transaction.on_commit(lambda: rerender(ids), robust=True)
@@ -75,8 +78,9 @@ def rerender(article_ids) -> None:
 
 
 def rerender_all(batch_size: int = 500) -> int:
-    """Render every article that has no stored JSON (after a bulk import). Returns how many."""
-    pks = list(Article.objects.filter(document__isnull=True).values_list("pk", flat=True))
+    """Render every article's stored JSON again: after a bulk import or update, or a deploy that
+    changes what the serializers write. Returns how many."""
+    pks = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), batch_size):
         rerender(pks[start : start + batch_size])
     return len(pks)

@@ -52,12 +52,13 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         )
         missing = [pk for pk in page if pk not in documents]
         if missing:
-            documents |= {
-                article.pk: render_item(article)
-                for article in Article.objects.filter(pk__in=missing).for_list()
-            }
+            # Still public: an article unpublished or deleted since the id list was made drops out.
+            rendered = self.get_queryset().filter(pk__in=missing).for_list()
+            documents |= {article.pk: render_item(article) for article in rendered}
         origin = _origin(request)
-        return self.get_paginated_response([Fragment(with_origin(documents[pk], origin)) for pk in page])
+        return self.get_paginated_response(
+            [Fragment(with_origin(documents[pk], origin)) for pk in page if pk in documents]
+        )
 
     def _matching_ids(self, request):
         """The ids of every article this request's filters match, in order: one query per content

@@ -9,11 +9,12 @@ Two layers:
   next request misses and renders fresh content; a hit never enters Django at all.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.http import HttpResponseNotModified
 from django.utils import timezone
@@ -36,17 +37,19 @@ def next_boundary(now):
     return min((moment for moment in bounds.values() if moment), default=None)
 
 
+@transaction.atomic
 def bump_content_version() -> None:
     """Give the public content a new version. Call it inside the transaction that changed it."""
+    # Locked first, so two changes committing together cannot overwrite each other's boundary.
+    version, _ = ContentVersion.objects.select_for_update().get_or_create(pk=1)
     now = timezone.now()
-    ContentVersion.objects.update_or_create(
-        pk=1,
-        defaults={
-            "token": ContentVersion.new_token(),
-            "changed_at": now,
-            "next_boundary_at": next_boundary(now),
-        },
-    )
+    version.token = ContentVersion.new_token()
+    # Last-Modified has whole seconds: each version gets a second of its own, or an
+    # If-Modified-Since from the previous version could match a change made in the same second.
+    previous_second = version.changed_at.replace(microsecond=0)
+    version.changed_at = max(now, previous_second + datetime.timedelta(seconds=1))
+    version.next_boundary_at = next_boundary(now)
+    version.save()
 
 
 def current_version() -> tuple[str, object]:
@@ -68,14 +71,15 @@ def _is_public_read(request) -> bool:
     )
 
 
-def variant(host: str, path_and_query: str, accept: str, origin: str) -> str:
+def variant(scheme: str, host: str, path_and_query: str, accept: str, origin: str) -> str:
     """What, besides the content version, decides the bytes and headers of a response."""
-    parts = f"{host}|{path_and_query}|{accept}|{origin}"
+    parts = f"{scheme}|{host}|{path_and_query}|{accept}|{origin}"
     return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
 
 
 def _variant(request) -> str:
     return variant(
+        request.scheme,
         request.get_host(),
         request.get_full_path(),
         request.headers.get("Accept", ""),
@@ -108,7 +112,7 @@ class PublicAPICacheMiddleware:
     def _not_modified(request, etag, changed_at) -> bool:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in parse_etags(if_none_match) or if_none_match.strip() == "*"
+            return etag in parse_etags(if_none_match)
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
         return since is not None and int(changed_at.timestamp()) <= since
 
@@ -141,6 +145,17 @@ def _version_for_wsgi() -> str | None:
     return token
 
 
+def _scheme(environ) -> str:
+    """The scheme as Django's request.scheme sees it (trusting the proxy header if configured)."""
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        header, secure_value = proxy_header
+        forwarded = environ.get(header)
+        if forwarded is not None:
+            return "https" if forwarded.split(",", 1)[0].strip() == secure_value else "http"
+    return environ.get("wsgi.url_scheme", "http")
+
+
 class ResponseCacheApp:
     """WSGI middleware: serve public API responses from the cache without entering Django."""
 
@@ -168,7 +183,13 @@ class ResponseCacheApp:
             captured.update(status=status, headers=headers)
             return start_response(status, headers, exc_info)
 
-        body = b"".join(self.app(environ, capture))
+        result = self.app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            # The WSGI contract: close() is what sends Django's request_finished.
+            if hasattr(result, "close"):
+                result.close()
         headers = captured.get("headers", [])
         etag = next((value for name, value in headers if name.lower() == "etag"), "")
         cookies = any(name.lower() == "set-cookie" for name, _ in headers)
@@ -195,6 +216,7 @@ class ResponseCacheApp:
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         return variant(
+            _scheme(environ),
             environ.get("HTTP_HOST", ""),
             f"{path}?{query}" if query else path,
             environ.get("HTTP_ACCEPT", ""),

@@ -1223,3 +1223,15 @@ def test_archived_articles_do_not_count_as_overdue_for_review():
     live = make_article(last_reviewed_on=overdue_on)
     make_archived(last_reviewed_on=overdue_on)
     assert list(Article.objects.review_overdue()) == [live]
+
+
+def test_writers_add_conditions_and_risks_but_cannot_change_the_ones_live_articles_show(client, login):
+    condition = make_condition(name="Knee pain")
+    login(WRITER)
+    assert client.get("/admin/articles/condition/add/").status_code == 200
+    response = client.post(
+        f"/admin/articles/condition/{condition.pk}/change/", {"name": "Renamed", "slug": condition.slug}
+    )
+    assert response.status_code == 403
+    condition.refresh_from_db()
+    assert condition.name == "Knee pain"

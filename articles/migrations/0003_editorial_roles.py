@@ -16,7 +16,8 @@ WRITER_PERMISSIONS = [
         for model in ("section", "candidatecriterion", "articlecondition", "articlerisk")
         for verb in ("add", "change", "delete", "view")
     ),
-    *(f"articles.{verb}_{model}" for model in ("condition", "risk") for verb in ("add", "change", "view")),
+    # New terms for their drafts, but not edits of terms that live articles already show.
+    *(f"articles.{verb}_{model}" for model in ("condition", "risk") for verb in ("add", "view")),
     "articles.view_reviewer",
     "articles.view_articletransition",
     "articles.view_clinicalreview",
@@ -29,6 +30,8 @@ REVIEWER_PERMISSIONS = [
     "articles.review_article",
     "articles.add_reviewer",
     "articles.change_reviewer",
+    "articles.change_condition",
+    "articles.change_risk",
 ]
 # Clinic admins get every permission of these apps (and of users and groups).
 CLINIC_ADMIN_APPS = ["articles", "clinics", "auth"]
