@@ -9,6 +9,7 @@ Connected in ArticlesConfig.ready(). Bulk operations (QuerySet.update, bulk_crea
 signals: code that uses them calls these functions itself (see bench/generate.py).
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from articles.models import (
@@ -45,6 +46,7 @@ def _articles_showing(instance):
     return Article.objects.filter(**{lookup: instance.pk}).values_list("pk", flat=True)
 
 
+@transaction.atomic  # a save outside any transaction (a script, the shell) still gets one here
 def content_changed(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata: the fixture's rows are not live edits
         return
