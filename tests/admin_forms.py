@@ -57,3 +57,21 @@ def add_rows(data: dict, prefix: str, rows: list[dict]) -> dict:
         data |= {f"{prefix}-{index}-{field}": value for field, value in row.items()}
     data[f"{prefix}-TOTAL_FORMS"] = str(start + len(rows))
     return data
+
+
+ADD_ARTICLE = "/admin/articles/article/add/"
+
+
+def new_article_data(client, clinic, **fields) -> dict:
+    """The article add form, fetched and filled in with a valid draft article and no inline rows."""
+    data = form_data(client.get(ADD_ARTICLE))
+    return (
+        data
+        | {
+            "title": "Nerve blocks",
+            "slug": "nerve-blocks",
+            "summary": "What a nerve block is and who it helps.",
+            "clinic": str(clinic.pk),
+        }
+        | fields
+    )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Section
-from tests.admin_forms import add_rows, form_data
+from tests.admin_forms import ADD_ARTICLE, add_rows, form_data, new_article_data
 from tests.factories import (
     make_article,
     make_clinic,
@@ -21,24 +21,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ARTICLES = reverse("admin:articles_article_changelist")
-ADD_ARTICLE = reverse("admin:articles_article_add")
 CONDITIONS = reverse("admin:articles_condition_changelist")
 RISKS = reverse("admin:articles_risk_changelist")
-
-
-def new_article_data(client, clinic, **fields) -> dict:
-    """The add form, fetched and filled in with a valid draft article and no inline rows."""
-    data = form_data(client.get(ADD_ARTICLE))
-    return (
-        data
-        | {
-            "title": "Nerve blocks",
-            "slug": "nerve-blocks",
-            "summary": "What a nerve block is and who it helps.",
-            "clinic": str(clinic.pk),
-        }
-        | fields
-    )
 
 
 def change_url(article) -> str:

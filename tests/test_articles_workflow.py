@@ -14,7 +14,7 @@ from reversion.models import Version
 
 from articles import workflow
 from articles.models import Article, ArticleTransition, ClinicalReview, Reviewer
-from tests.admin_forms import form_data
+from tests.admin_forms import ADD_ARTICLE, form_data, new_article_data
 from tests.factories import (
     make_archived,
     make_article,
@@ -35,7 +35,6 @@ DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED = "draft", "in_review", "published", "arch
 STATES = [DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED]
 
 ARTICLES = reverse("admin:articles_article_changelist")
-ADD_ARTICLE = reverse("admin:articles_article_add")
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -676,20 +675,6 @@ def test_unknown_workflow_action_in_the_admin_is_404(client, login):
 
 
 # --- 4. Editing rights in the admin --------------------------------------------------------------
-
-
-def new_article_data(client, clinic, **fields) -> dict:
-    data = form_data(client.get(ADD_ARTICLE))
-    return (
-        data
-        | {
-            "title": "Nerve blocks",
-            "slug": "nerve-blocks",
-            "summary": "What a nerve block is and who it helps.",
-            "clinic": str(clinic.pk),
-        }
-        | fields
-    )
 
 
 def test_writer_adds_a_draft_article(client, login):
