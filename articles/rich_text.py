@@ -40,6 +40,7 @@ _cleaner = nh3.Cleaner(
     link_rel="noopener noreferrer",
 )
 _TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"</(?:p|li|h3|h4|blockquote|ul|ol)>|<br\s*/?>")
 _SPACES = re.compile(r"\s+")
 
 
@@ -50,5 +51,10 @@ def sanitize_rich_text(value: str) -> str:
 
 
 def plain_text(sanitized_html: str) -> str:
-    """Text of already-sanitised HTML, with block boundaries kept as spaces (for search)."""
-    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", sanitized_html))).strip()
+    """Text of already-sanitised HTML, one line per paragraph, list item or heading.
+
+    Lines matter for readability: a list item without a full stop still ends a sentence.
+    """
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", sanitized_html)))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -73,4 +73,6 @@ def test_sanitiser_turns_an_empty_editor_paragraph_into_an_empty_body():
 
 
 def test_plain_text_unescapes_entities_and_separates_blocks():
-    assert plain_text("<p>A &amp; B</p><ul><li>one</li><li>two</li></ul>") == "A & B one two"
+    assert plain_text("<p>A &amp; B</p><ul><li>one</li><li>t<strong>wo</strong><br>three</li></ul>") == (
+        "A & B\none\ntwo\nthree"
+    )
