@@ -1,16 +1,20 @@
 import calendar
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 
-from articles.querysets import PUBLISHED, ArticleQuerySet, TopicQuerySet
+from articles import readability
+from articles.querysets import PUBLISHED, ArticleQuerySet, TopicQuerySet, section_statistics
 from articles.rich_text import plain_text, sanitize_rich_text
+from clinics.validators import validate_web_url
 
 # What the section editor offers; whatever it cannot make, sanitize_rich_text removes anyway.
 SECTION_EDITOR_EXTENSIONS = {
@@ -88,12 +92,38 @@ class Reviewer(models.Model):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
-class Article(models.Model):
+class ReadabilityFields(models.Model):
+    """Reading grades of a text, computed on save from its words (articles/readability.py)."""
+
+    flesch_kincaid_grade = models.FloatField(null=True, blank=True, editable=False)
+    smog_grade = models.FloatField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reading_grade(self) -> float | None:
+        """The harder of the two grades: the one held against the target."""
+        grades = [g for g in (self.flesch_kincaid_grade, self.smog_grade) if g is not None]
+        return max(grades, default=None)
+
+    @property
+    def is_above_target(self) -> bool:
+        grade = self.reading_grade
+        return grade is not None and grade > settings.READABILITY_TARGET_GRADE
+
+
+class Article(ReadabilityFields):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
         PUBLISHED = PUBLISHED, "Published"
         ARCHIVED = "archived", "Archived"
+
+    class TreatmentType(models.TextChoices):
+        PROCEDURE = "procedure", "Procedure (an operation or injection)"
+        THERAPY = "therapy", "Therapy (a course of treatment or medicine)"
+        DEVICE = "device", "Device (an implant or appliance)"
 
     title = models.CharField(max_length=200, help_text="The headline patients see.")
     slug = models.SlugField(
@@ -136,6 +166,17 @@ class Article(models.Model):
     )
     last_reviewed_on = models.DateField(
         null=True, blank=True, help_text="Set by recording a clinical review."
+    )
+    treatment_type = models.CharField(
+        max_length=20,
+        choices=TreatmentType.choices,
+        blank=True,
+        help_text="What kind of treatment the article explains, if it explains one. Search engines use it.",
+    )
+    treatment_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The treatment\'s usual name, e.g. "Intrathecal pump implant".',
     )
     review_interval_months = models.PositiveSmallIntegerField(
         null=True,
@@ -181,6 +222,12 @@ class Article(models.Model):
                 name="articles_article_expires_after_publication",
                 violation_error_message="The article must come off the site after it goes live.",
             ),
+            models.CheckConstraint(
+                condition=Q(treatment_type="", treatment_name="")
+                | (~Q(treatment_type="") & ~Q(treatment_name="")),
+                name="articles_article_treatment_type_and_name",
+                violation_error_message="Give the treatment both a type and a name, or neither.",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "published_at"], name="articles_article_public_idx"),
@@ -192,6 +239,13 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         self.next_review_due = self._next_review_due()
         self.lock_version += 1
+        if self.pk is not None:
+            # From the sections as stored now: this copy may have been loaded before they changed.
+            statistics = section_statistics([self.pk]).get(self.pk, readability.TextStatistics())
+            self.flesch_kincaid_grade, self.smog_grade = (
+                statistics.flesch_kincaid_grade,
+                statistics.smog_grade,
+            )
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "next_review_due", "lock_version"}
         super().save(*args, **kwargs)
@@ -280,7 +334,7 @@ class ArticleRisk(models.Model):
         return f"risk #{self.position}"
 
 
-class Section(models.Model):
+class Section(ReadabilityFields):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField(default=0)
     heading = models.CharField(
@@ -300,6 +354,11 @@ class Section(models.Model):
     )
     # Plain text of body, kept for search: matching HTML would find tag names.
     body_text = models.TextField(blank=True, editable=False)
+    # Counts behind the grades; an article's grades come from its sections' summed counts.
+    sentence_count = models.PositiveIntegerField(default=0, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    syllable_count = models.PositiveIntegerField(default=0, editable=False)
+    polysyllable_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -313,9 +372,28 @@ class Section(models.Model):
     def save(self, *args, **kwargs):
         self.body = sanitize_rich_text(self.body)
         self.body_text = plain_text(self.body)
+        self.measure_readability()
         if not self.anchor:
             self.anchor = self._free_anchor()
         super().save(*args, **kwargs)
+
+    def measure_readability(self) -> None:
+        statistics = readability.measure(self.body_text)
+        self.sentence_count = statistics.sentences
+        self.word_count = statistics.words
+        self.syllable_count = statistics.syllables
+        self.polysyllable_count = statistics.polysyllables
+        self.flesch_kincaid_grade = statistics.flesch_kincaid_grade
+        self.smog_grade = statistics.smog_grade
+
+    @property
+    def statistics(self) -> readability.TextStatistics:
+        return readability.TextStatistics(
+            sentences=self.sentence_count,
+            words=self.word_count,
+            syllables=self.syllable_count,
+            polysyllables=self.polysyllable_count,
+        )
 
     def clean_fields(self, exclude=None):
         # Sanitise before the blank check: "<p></p>" or a lone <script> is an empty section.
@@ -351,6 +429,100 @@ class CandidateCriterion(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class Contraindication(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="contraindications")
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(
+        max_length=300,
+        help_text='One reason the treatment is not safe for someone, e.g. "An infection that is not healed."',
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "contraindication"
+        verbose_name_plural = "who should not have this treatment"
+
+    def __str__(self):
+        return self.text
+
+
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+PUBMED_ID_PATTERN = re.compile(r"^[1-9][0-9]{0,8}$")
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+
+
+class Reference(models.Model):
+    """A source the article is based on, listed in the editor's order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="references")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(
+        max_length=300, help_text="The source's title, e.g. the paper's or web page's title."
+    )
+    url = models.CharField(
+        "web address",
+        max_length=500,
+        blank=True,
+        validators=[validate_web_url],
+        help_text="https:// address of the source. Give this, a DOI or a PubMed ID.",
+    )
+    doi = models.CharField(
+        "DOI", max_length=200, blank=True, help_text='A DOI such as "10.1056/NEJMoa1234567".'
+    )
+    pubmed_id = models.CharField(
+        "PubMed ID", max_length=9, blank=True, help_text='The number PubMed shows as PMID, e.g. "31234567".'
+    )
+    accessed_on = models.DateField(
+        null=True, blank=True, help_text="When you last read the source (for web pages that change)."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "reference"
+        verbose_name_plural = "references (sources)"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Front ends render the link as an href, whatever path saved it.
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.url = self.url.strip()
+        self.doi = self.doi.strip()
+        for prefix in DOI_PREFIXES:
+            if self.doi.lower().startswith(prefix):
+                self.doi = self.doi[len(prefix) :]
+        self.pubmed_id = self.pubmed_id.strip().removeprefix("PMID:").strip()
+        errors = {}
+        if self.url:
+            try:
+                validate_web_url(self.url)
+            except ValidationError as error:
+                errors["url"] = error
+        if self.doi and not DOI_PATTERN.match(self.doi):
+            errors["doi"] = 'A DOI starts with "10." and a slash follows the registrant, e.g. 10.1000/xyz123.'
+        if self.pubmed_id and not PUBMED_ID_PATTERN.match(self.pubmed_id):
+            errors["pubmed_id"] = "A PubMed ID is a number of up to nine digits."
+        if not (self.url or self.doi or self.pubmed_id):
+            errors["url"] = "Give the source's web address, DOI or PubMed ID, so readers can find it."
+        if self.accessed_on and self.accessed_on > timezone.localdate():
+            errors["accessed_on"] = "The date you read the source cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def link(self) -> str:
+        """Where a reader follows the source: its address, else its DOI or PubMed page."""
+        if self.url:
+            return self.url
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pubmed_id}/"
 
 
 class ArticleTransition(models.Model):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from articles import readability
 from articles.models import Article, PreviewLink, Reviewer
 from articles.revisions import Snapshot, attach_topics, snapshot, versions_of
 from clinics.models import Clinic
@@ -100,4 +101,9 @@ def _attach_relations(snap: Snapshot) -> None:
         "candidate_criteria": snap.criteria,
         "article_conditions": snap.conditions,
         "article_risks": snap.risks,
+        "contraindications": snap.contraindications,
+        "references": snap.references,
     }
+    # The stored article row may predate its sections' last change: grade what this version shows.
+    totals = sum((section.statistics for section in snap.sections), start=readability.TextStatistics())
+    article.flesch_kincaid_grade, article.smog_grade = totals.flesch_kincaid_grade, totals.smog_grade

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
+
+from articles.readability import TextStatistics
 
 PUBLISHED = "published"
 
@@ -25,13 +28,43 @@ class ArticleQuerySet(models.QuerySet):
         """Articles in use (not archived) whose next clinical review date has passed."""
         return self.filter(next_review_due__lt=timezone.localdate()).exclude(status="archived")
 
+    def above_reading_target(self):
+        target = settings.READABILITY_TARGET_GRADE
+        return self.filter(Q(flesch_kincaid_grade__gt=target) | Q(smog_grade__gt=target))
+
+    def update_readability(self) -> None:
+        """Set each article's grades from its sections' summed counts (no signals, no lock bump)."""
+        totals = section_statistics(self)
+        for pk in self.values_list("pk", flat=True):
+            statistics = totals.get(pk, TextStatistics())
+            self.model.objects.filter(pk=pk).update(
+                flesch_kincaid_grade=statistics.flesch_kincaid_grade, smog_grade=statistics.smog_grade
+            )
+
     def for_list(self):
         """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""
         return self.select_related("clinic").prefetch_related(*list_prefetches())
 
     def for_detail(self):
-        """ArticleDetailSerializer: six queries whatever the number of children."""
+        """ArticleDetailSerializer: eight queries whatever the number of children."""
         return self.select_related("clinic", "reviewed_by").prefetch_related(*detail_prefetches())
+
+
+def section_statistics(articles) -> dict:
+    """{article pk: TextStatistics of its sections together}, in one grouped query."""
+    from articles.models import Section
+
+    return {
+        row.pop("article_id"): TextStatistics(**row)
+        for row in Section.objects.filter(article__in=articles)
+        .values("article_id")
+        .annotate(
+            sentences=Sum("sentence_count"),
+            words=Sum("word_count"),
+            syllables=Sum("syllable_count"),
+            polysyllables=Sum("polysyllable_count"),
+        )
+    }
 
 
 def list_prefetches():
@@ -41,7 +74,7 @@ def list_prefetches():
 
 
 def detail_prefetches():
-    """What ArticleDetailSerializer reads beyond the article, clinic and reviewer: five queries."""
+    """What ArticleDetailSerializer reads beyond the article, clinic and reviewer: seven queries."""
     from articles.models import ArticleRisk
 
     return [
@@ -49,6 +82,8 @@ def detail_prefetches():
         Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
         "sections",
         "candidate_criteria",
+        "contraindications",
+        "references",
         "clinic__contact_links",
     ]
 

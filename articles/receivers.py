@@ -18,6 +18,8 @@ from articles.models import (
     ArticleRisk,
     CandidateCriterion,
     Condition,
+    Contraindication,
+    Reference,
     Reviewer,
     Risk,
     Section,
@@ -32,7 +34,9 @@ def _articles_showing(instance):
     """Ids of the articles whose API JSON shows ``instance``."""
     if isinstance(instance, Article):
         return [instance.pk]
-    if isinstance(instance, (Section, CandidateCriterion, ArticleCondition, ArticleRisk)):
+    if isinstance(
+        instance, (Section, CandidateCriterion, Contraindication, Reference, ArticleCondition, ArticleRisk)
+    ):
         return [instance.article_id]
     related = {
         Condition: "article_conditions__condition",
@@ -51,6 +55,8 @@ def content_changed(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata: the fixture's rows are not live edits
         return
     article_ids = list(_articles_showing(instance))
+    if isinstance(instance, Section):
+        Article.objects.filter(pk__in=article_ids).update_readability()
     forget(article_ids)
     if isinstance(instance, (Article, Section)):
         reindex_articles(article_ids)
@@ -61,6 +67,8 @@ CONTENT_MODELS = [
     Article,
     Section,
     CandidateCriterion,
+    Contraindication,
+    Reference,
     ArticleCondition,
     ArticleRisk,
     Condition,

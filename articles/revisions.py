@@ -19,6 +19,8 @@ from articles.models import (
     ArticleRisk,
     CandidateCriterion,
     Condition,
+    Contraindication,
+    Reference,
     Risk,
     Section,
 )
@@ -29,10 +31,20 @@ CHILDREN = {
     CandidateCriterion: "candidate_criteria",
     ArticleCondition: "article_conditions",
     ArticleRisk: "article_risks",
+    Contraindication: "contraindications",
+    Reference: "references",
 }
 # What a revert restores on the article itself. Workflow state (status, dates, reviews) is not
 # content: it changes only through articles.workflow, so a revert can never publish or unpublish.
-CONTENT_FIELDS = ["title", "slug", "summary", "clinic_id", "review_interval_months"]
+CONTENT_FIELDS = [
+    "title",
+    "slug",
+    "summary",
+    "clinic_id",
+    "treatment_type",
+    "treatment_name",
+    "review_interval_months",
+]
 
 
 def register_models():
@@ -64,6 +76,14 @@ class Snapshot:
     @property
     def risks(self) -> list[ArticleRisk]:
         return self.children[ArticleRisk]
+
+    @property
+    def contraindications(self) -> list[Contraindication]:
+        return self.children[Contraindication]
+
+    @property
+    def references(self) -> list[Reference]:
+        return self.children[Reference]
 
 
 def versions_of(article: Article):
@@ -102,6 +122,7 @@ def as_text(snap: Snapshot) -> list[str]:
         f"Address (slug): {article.slug}",
         f"Summary: {article.summary}",
         f"Status: {article.get_status_display()}",
+        f"Treatment: {article.get_treatment_type_display()} {article.treatment_name}".rstrip(),
         "",
         "Conditions treated: " + "; ".join(link.condition.name for link in snap.conditions),
         "Risks: " + "; ".join(link.risk.name for link in snap.risks),
@@ -110,6 +131,8 @@ def as_text(snap: Snapshot) -> list[str]:
     for section in snap.sections:
         lines += [f"## {section.heading}", *section.body_text.split(". "), ""]
     lines += ["Who is a good candidate:", *(f"- {criterion.text}" for criterion in snap.criteria)]
+    lines += ["Who should not have it:", *(f"- {item.text}" for item in snap.contraindications)]
+    lines += ["References:", *(f"- {reference.title} ({reference.link})" for reference in snap.references)]
     return lines
 
 
@@ -156,6 +179,8 @@ def revert(article: Article, version: Version, *, by) -> None:
         CandidateCriterion: snap.criteria,
         ArticleCondition: [link for link in snap.conditions if link.condition_id in existing_conditions],
         ArticleRisk: [link for link in snap.risks if link.risk_id in existing_risks],
+        Contraindication: snap.contraindications,
+        Reference: snap.references,
     }
     try:
         with reversion.create_revision(), transaction.atomic():

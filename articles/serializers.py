@@ -1,6 +1,19 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Reviewer, Risk, Section
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleRisk,
+    Condition,
+    Reference,
+    Reviewer,
+    Risk,
+    Section,
+)
+from articles.structured_data import article_jsonld
 from clinics.serializers import ArticleLinkSerializer, ClinicProfileSerializer, ClinicRefSerializer
 from cms.serializers import ReadOnlyModelSerializer
 
@@ -37,6 +50,48 @@ class SectionSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Section
         fields = ["heading", "anchor", "body"]
+
+
+class GradesSerializer(serializers.Serializer):
+    flesch_kincaid_grade = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Flesch-Kincaid grade level; null without text."
+    )
+    smog_grade = serializers.FloatField(read_only=True, allow_null=True, help_text="SMOG grade.")
+    above_target = serializers.BooleanField(
+        source="is_above_target", read_only=True, help_text="Either grade is above the target grade."
+    )
+
+
+class SectionGradesSerializer(GradesSerializer):
+    anchor = serializers.CharField(read_only=True)
+    heading = serializers.CharField(read_only=True)
+
+
+class ReadabilitySerializer(GradesSerializer):
+    """Reading grades of the whole article (its sections' text together) and of each section."""
+
+    target_grade = serializers.SerializerMethodField()
+    sections = SectionGradesSerializer(many=True, read_only=True, help_text="In the article's order.")
+
+    def get_target_grade(self, article) -> float:
+        return settings.READABILITY_TARGET_GRADE
+
+
+class TreatmentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        source="treatment_type", choices=Article.TreatmentType.choices, read_only=True
+    )
+    name = serializers.CharField(source="treatment_name", read_only=True)
+
+
+class ReferenceSerializer(ReadOnlyModelSerializer):
+    url = serializers.URLField(
+        source="link", read_only=True, help_text="Where to read the source: its address, DOI or PubMed page."
+    )
+
+    class Meta:
+        model = Reference
+        fields = ["title", "url", "doi", "pubmed_id", "accessed_on"]
 
 
 class ArticleSerializer(ReadOnlyModelSerializer):
@@ -86,6 +141,19 @@ class ArticleDetailSerializer(ArticleSerializer):
     reviewed_by = ReviewerSerializer(
         read_only=True, allow_null=True, help_text="The clinician who last checked the article."
     )
+    treatment = serializers.SerializerMethodField(help_text="The treatment the article explains, if any.")
+    contraindications = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="text",
+        help_text="Who should not have the treatment, in order.",
+    )
+    references = ReferenceSerializer(many=True, read_only=True, help_text="Sources, in order.")
+    readability = ReadabilitySerializer(source="*", read_only=True)
+    jsonld = serializers.SerializerMethodField(
+        help_text="schema.org JSON-LD for the article's page: put it in a "
+        '<script type="application/ld+json"> element.'
+    )
 
     class Meta(ArticleSerializer.Meta):
         fields = [
@@ -96,7 +164,20 @@ class ArticleDetailSerializer(ArticleSerializer):
             "reviewed_by",
             "last_reviewed_on",
             "next_review_due",
+            "treatment",
+            "contraindications",
+            "references",
+            "readability",
+            "jsonld",
         ]
+
+    @extend_schema_field(TreatmentSerializer(allow_null=True))
+    def get_treatment(self, article):
+        return TreatmentSerializer(article).data if article.treatment_type else None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_jsonld(self, article) -> dict:
+        return article_jsonld(article)
 
 
 class ConditionSerializer(ReadOnlyModelSerializer):

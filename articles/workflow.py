@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -120,6 +121,8 @@ def transition(
         published_at = article.published_at if keep else published_at or timezone.now()
         if expires_at is not None and expires_at <= published_at:
             raise ValidationError("The article must come off the site after it goes live.")
+        if settings.READABILITY_BLOCKS_PUBLISHING and article.is_above_target:
+            raise ValidationError(readability_refusal(article))
         article.published_at, article.expires_at = published_at, expires_at
     from_status = article.status
     article.status = action.target
@@ -135,6 +138,23 @@ def transition(
         to_status=article.status,
         note=note,
     )
+
+
+def readability_refusal(article: Article, worst: int = 3) -> str:
+    """Why an article above the reading-grade target cannot be published, naming its worst sections."""
+    target = settings.READABILITY_TARGET_GRADE
+    sections = sorted(
+        (section for section in article.sections.all() if section.is_above_target),
+        key=lambda section: -section.reading_grade,
+    )
+    named = "; ".join(
+        f"“{section.heading}” (grade {section.reading_grade:g})" for section in sections[:worst]
+    )
+    message = (
+        f"This article reads at grade {article.reading_grade:g}, above the target of grade {target:g}, "
+        "so it cannot be published yet."
+    )
+    return f"{message} Simplify first: {named}." if named else message
 
 
 @transaction.atomic

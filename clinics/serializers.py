@@ -1,7 +1,10 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.models import Article
 from clinics.models import Clinic, ContactLink
+from clinics.structured_data import clinic_jsonld
 from cms.serializers import ReadOnlyModelSerializer
 
 
@@ -69,6 +72,13 @@ class ClinicDetailSerializer(ClinicSerializer):
     articles = ArticleLinkSerializer(
         source="published_articles", many=True, read_only=True, help_text="Newest first."
     )
+    jsonld = serializers.SerializerMethodField(
+        help_text="schema.org JSON-LD (MedicalClinic) for the clinic's page."
+    )
 
     class Meta(ClinicSerializer.Meta):
-        fields = [*ClinicSerializer.Meta.fields, "articles"]
+        fields = [*ClinicSerializer.Meta.fields, "articles", "jsonld"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_jsonld(self, clinic) -> dict:
+        return clinic_jsonld(clinic)

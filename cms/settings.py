@@ -200,6 +200,18 @@ CLINICAL_REVIEW_INTERVAL_MONTHS = env.int("CLINICAL_REVIEW_INTERVAL_MONTHS", def
 FRONTEND_PREVIEW_URL = env.str("FRONTEND_PREVIEW_URL", default="http://localhost:3000/preview?token={token}")
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=60 * 60)
 
+# Medical content
+# The article's page on the clinic's site, for schema.org JSON-LD; {slug} is the article's slug.
+FRONTEND_ARTICLE_URL = env.str("FRONTEND_ARTICLE_URL", default="http://localhost:3000/articles/{slug}")
+if "{slug}" not in FRONTEND_ARTICLE_URL:
+    raise ImproperlyConfigured(
+        "FRONTEND_ARTICLE_URL must contain {slug}, e.g. https://site.example/articles/{slug}"
+    )
+# Reading grade patient-education guidelines ask for (NIH: below 8th grade; AMA: 6th).
+READABILITY_TARGET_GRADE = env.float("READABILITY_TARGET_GRADE", default=8.0)
+# When true, publishing refuses an article whose reading grade is above the target.
+READABILITY_BLOCKS_PUBLISHING = env.bool("READABILITY_BLOCKS_PUBLISHING", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

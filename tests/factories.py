@@ -11,6 +11,8 @@ from articles.models import (
     ArticleRisk,
     CandidateCriterion,
     Condition,
+    Contraindication,
+    Reference,
     Risk,
     Section,
 )
@@ -72,6 +74,8 @@ def make_article(
     conditions=(),
     risks=(),
     criteria=0,
+    contraindications=0,
+    references=0,
     published_ago=datetime.timedelta(days=1),
     **fields,
 ) -> Article:
@@ -97,6 +101,17 @@ def make_article(
         ArticleRisk.objects.create(article=article, risk=risk, position=position)
     for position in range(1, criteria + 1):
         CandidateCriterion.objects.create(article=article, position=position, text=f"Criterion {position}")
+    for position in range(1, contraindications + 1):
+        Contraindication.objects.create(
+            article=article, position=position, text=f"Contraindication {position}"
+        )
+    for position in range(1, references + 1):
+        Reference.objects.create(
+            article=article,
+            position=position,
+            title=f"Source {position}",
+            pubmed_id=str(10_000_000 + position),
+        )
     return article
 
 

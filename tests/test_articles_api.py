@@ -11,6 +11,8 @@ from articles.models import (
     ArticleRisk,
     CandidateCriterion,
     Condition,
+    Contraindication,
+    Reference,
     Reviewer,
     Risk,
 )
@@ -461,6 +463,8 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         reviewed_by=Reviewer.objects.create(name="Dr. Ada Reyes", credentials="MD, pain medicine"),
         last_reviewed_on=datetime.date(2026, 2, 10),
         review_interval_months=6,
+        treatment_type="procedure",
+        treatment_name="Nerve block",
     )
     make_section(
         article=article,
@@ -469,12 +473,19 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         body="<p>Most people feel <strong>little</strong> pain.</p>",
     )
     CandidateCriterion.objects.create(article=article, position=1, text="Other treatments have not helped.")
+    Contraindication.objects.create(article=article, position=1, text="An infection at the injection site.")
+    Reference.objects.create(
+        article=article, position=1, title="Nerve blocks", doi="10.1000/xyz123", accessed_on=None
+    )
     article.refresh_from_db()
 
     response = api.get("/api/v1/articles/nerve-blocks/")
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    # The JSON-LD graph has tests of its own (test_articles_structured_data.py).
+    assert body.pop("jsonld")["@graph"][0]["@id"] == "http://localhost:3000/articles/nerve-blocks"
+    assert body == {
         "slug": "nerve-blocks",
         "title": "Nerve blocks",
         "summary": "How a nerve block eases pain.",
@@ -515,6 +526,33 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         "reviewed_by": {"name": "Dr. Ada Reyes", "credentials": "MD, pain medicine"},
         "last_reviewed_on": "2026-02-10",
         "next_review_due": "2026-08-10",
+        "treatment": {"type": "procedure", "name": "Nerve block"},
+        "contraindications": ["An infection at the injection site."],
+        "references": [
+            {
+                "title": "Nerve blocks",
+                "url": "https://doi.org/10.1000/xyz123",
+                "doi": "10.1000/xyz123",
+                "pubmed_id": "",
+                "accessed_on": None,
+            }
+        ],
+        # "Most people feel little pain.": 1 sentence, 5 words, 7 syllables, no word of 3+.
+        "readability": {
+            "flesch_kincaid_grade": 2.9,
+            "smog_grade": 3.1,
+            "above_target": False,
+            "target_grade": 8.0,
+            "sections": [
+                {
+                    "anchor": "does-it-hurt",
+                    "heading": "Does it hurt?",
+                    "flesch_kincaid_grade": 2.9,
+                    "smog_grade": 3.1,
+                    "above_target": False,
+                }
+            ],
+        },
     }
 
 
@@ -996,6 +1034,8 @@ def test_article_detail_query_count_does_not_grow_with_children(
         conditions=[make_condition() for _ in range(rows)],
         risks=[make_risk() for _ in range(rows)],
         criteria=rows,
+        contraindications=rows,
+        references=rows,
     )
     if stored:
         rerender_all()
@@ -1007,14 +1047,18 @@ def test_article_detail_query_count_does_not_grow_with_children(
     # 4. its article-risk links, joined to their risk
     # 5. its sections
     # 6. its candidate criteria
-    # 7. the clinic's contact links
-    with django_assert_max_num_queries(7 if not stored else 2):
+    # 7. its contraindications
+    # 8. its references
+    # 9. the clinic's contact links
+    with django_assert_max_num_queries(9 if not stored else 2):
         body = api.get(f"/api/v1/articles/{article.slug}/").json()
 
     assert len(body["sections"]) == rows
     assert len(body["conditions"]) == rows
     assert len(body["risks"]) == rows
     assert len(body["candidate_criteria"]) == rows
+    assert len(body["contraindications"]) == rows
+    assert len(body["references"]) == rows
     assert len(body["clinic"]["contact_links"]) == rows
 
 

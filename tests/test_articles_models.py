@@ -132,7 +132,7 @@ def test_section_keeps_the_plain_text_of_its_body_for_search():
     section = make_section(
         article=make_article(), body="<p>Pumps &amp; <strong>catheters</strong></p><p>Two</p>"
     )
-    assert section.body_text == "Pumps & catheters Two"
+    assert section.body_text == "Pumps & catheters\nTwo"
 
 
 def test_str_of_models_does_not_touch_relations(django_assert_num_queries):

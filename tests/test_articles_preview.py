@@ -168,7 +168,10 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape(api, editor):
     response = preview(api, token(article, editor))
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    page = body.pop("jsonld")["@graph"][0]
+    assert (page["name"], "datePublished" in page) == ("Nerve blocks", False)
+    assert body == {
         "slug": "nerve-blocks",
         "title": "Nerve blocks",
         "summary": "How a nerve block eases pain.",
@@ -202,6 +205,25 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape(api, editor):
         "reviewed_by": {"name": "Dr. Ada Reyes", "credentials": "MD, pain medicine"},
         "last_reviewed_on": "2026-02-10",
         "next_review_due": "2026-08-10",
+        "treatment": None,
+        "contraindications": [],
+        "references": [],
+        # "Only a little.": 1 sentence, 3 words, 5 syllables.
+        "readability": {
+            "flesch_kincaid_grade": 5.2,
+            "smog_grade": 3.1,
+            "above_target": False,
+            "target_grade": 8.0,
+            "sections": [
+                {
+                    "anchor": "does-it-hurt",
+                    "heading": "Does it hurt?",
+                    "flesch_kincaid_grade": 5.2,
+                    "smog_grade": 3.1,
+                    "above_target": False,
+                }
+            ],
+        },
     }
 
 
@@ -212,9 +234,14 @@ def test_preview_of_a_draft_has_the_same_keys_at_every_level_as_the_published_de
     workflow.transition(article, "publish", by=editor)
     published = api.get("/api/v1/articles/nerve-blocks/").json()
 
+    draft_page, published_page = draft["jsonld"]["@graph"][0], published["jsonld"]["@graph"][0]
+    # Only publishing gives the page a publication date.
+    assert "datePublished" not in draft_page
+    assert published_page.pop("datePublished") == published["published_at"][:19] + "Z"
     assert keys(draft) == keys(published)
     assert draft.pop("published_at") is None
     assert draft.pop("updated_at") != published.pop("updated_at")
+    assert draft_page.pop("dateModified") <= published_page.pop("dateModified")
     published.pop("published_at")
     assert draft == published
 

@@ -372,6 +372,8 @@ def test_revert_after_sections_were_added_edited_reordered_and_deleted_restores_
     assert api.get("/api/v1/articles/nerve-block-injections/").status_code == 404
     detail = api.get("/api/v1/articles/nerve-blocks/").json()
     assert detail.pop("updated_at") != detail_a.pop("updated_at")
+    page, page_a = detail["jsonld"]["@graph"][0], detail_a["jsonld"]["@graph"][0]
+    assert page.pop("dateModified") >= page_a.pop("dateModified")
     assert detail == detail_a
 
 

@@ -175,6 +175,28 @@ def test_clinic_detail_has_exactly_the_documented_shape(api):
                 "url": "http://testserver/api/v1/articles/knee-injection/",
             },
         ],
+        "jsonld": {
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "MedicalClinic",
+                    "@id": "https://riverside.example/#clinic",
+                    "name": "Riverside Pain Clinic",
+                    "description": "Pain care by the river.",
+                    "url": "https://riverside.example/",
+                    "telephone": "+1-765-555-0100",
+                    "email": "hello@riverside.example",
+                    "address": {
+                        "@type": "PostalAddress",
+                        "streetAddress": "12 Water Street",
+                        "addressLocality": "Lafayette",
+                        "addressRegion": "IN",
+                        "postalCode": "47901",
+                        "addressCountry": "US",
+                    },
+                }
+            ],
+        },
     }
 
 

@@ -333,7 +333,7 @@ def test_rerender_all_refreshes_stored_json_after_a_bulk_update(api, pump):
 @pytest.mark.django_db(transaction=True)
 def test_a_save_outside_any_transaction_renders_the_stored_json_again_after_commit(api):
     article = make_article(slug="committed", title="First title", sections=1)
-    assert ArticleDocument.objects.get(article=article).detail_json.count("First title") == 1
+    assert '"title":"First title"' in ArticleDocument.objects.get(article=article).detail_json
 
     article.title = "Second title"
     article.save()

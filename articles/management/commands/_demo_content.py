@@ -204,10 +204,10 @@ ARTICLES = [
             {
                 "heading": "What is an intrathecal pump?",
                 "body": (
-                    "<p>The intrathecal space is the area around your spinal cord. "
-                    "It is filled with a clear liquid called cerebrospinal fluid.</p>"
+                    "<p>The intrathecal space is the space around your spinal cord. "
+                    "It is filled with a clear liquid called spinal fluid.</p>"
                     "<p>An intrathecal pump is a round device about the size of a hockey puck. "
-                    "It is placed under the skin of your belly (abdomen). A thin tube, called a "
+                    "It is placed under the skin of your belly. A thin tube, called a "
                     "<strong>catheter</strong>, runs from the pump to the intrathecal space.</p>"
                 ),
             },
@@ -218,7 +218,7 @@ ARTICLES = [
                     "signals travel. Because the medicine goes straight there, you need far less "
                     "of it than you would by mouth. Many people can take fewer pain pills.</p>"
                     "<ul>"
-                    "<li>The pump can be set to give different doses at different times of day.</li>"
+                    "<li>The pump can be set to give more or less at set times of day.</li>"
                     "<li>The pump holds the medicine inside. "
                     "Your care team refills it at regular visits.</li>"
                     "</ul>"
@@ -229,9 +229,9 @@ ARTICLES = [
                 "body": (
                     "<p>First, you will have a <strong>trial</strong>. This shows whether the "
                     "medicine helps your pain before a pump is placed for good.</p>"
-                    "<p>If the trial eases your pain, the permanent pump is implanted. This is an "
-                    "outpatient procedure, which means you usually go home the same day.</p>"
-                    "<p>The pump can be taken out later if needed. But removing it does require "
+                    "<p>If the trial eases your pain, the pump is put in to stay. Most people go "
+                    "home the same day.</p>"
+                    "<p>The pump can be taken out later if needed. But taking it out takes "
                     "surgery.</p>"
                 ),
             },
@@ -489,3 +489,68 @@ ARTICLES = [
         ],
     },
 ]
+
+# What each article explains, for search engines (schema.org): (type, name).
+TREATMENTS = {
+    "intrathecal-pump-implant": ("therapy", "Intrathecal drug delivery (pain pump)"),
+    "spinal-cord-stimulation": ("therapy", "Spinal cord stimulation"),
+    "epidural-steroid-injection": ("procedure", "Epidural steroid injection"),
+    "radiofrequency-ablation": ("procedure", "Radiofrequency ablation"),
+}
+
+# Who should not have the treatment. Demo text: the reviewing physician confirms it.
+CONTRAINDICATIONS = {
+    "intrathecal-pump-implant": [
+        "An infection that is not yet treated, in the body or where the pump would go.",
+        "A bleeding problem, or blood thinners that cannot be stopped for the procedure.",
+        "An allergy to the medicine the pump would give.",
+    ],
+    "spinal-cord-stimulation": [
+        "An infection that is not yet treated.",
+        "A bleeding problem, or blood thinners that cannot be stopped for the procedure.",
+    ],
+}
+
+# Sources. Demo references: the reviewing physician checks each one before relying on it.
+REFERENCES = {
+    "intrathecal-pump-implant": [
+        {
+            "title": (
+                "The Polyanalgesic Consensus Conference (PACC): Recommendations on Intrathecal "
+                "Drug Infusion Systems Best Practices and Guidelines. Neuromodulation, 2017."
+            ),
+            "pubmed_id": "28042904",
+            "doi": "10.1111/ner.12538",
+        },
+        {
+            "title": "Chronic Pain. MedlinePlus, U.S. National Library of Medicine.",
+            "url": "https://medlineplus.gov/chronicpain.html",
+            "accessed_on": "2026-11-20",
+        },
+    ],
+    "spinal-cord-stimulation": [
+        {
+            "title": (
+                "Spinal cord stimulation versus conventional medical management for neuropathic "
+                "pain: a multicentre randomised controlled trial in patients with failed back "
+                "surgery syndrome. Pain, 2007."
+            ),
+            "pubmed_id": "17845835",
+            "doi": "10.1016/j.pain.2007.07.028",
+        },
+    ],
+    "epidural-steroid-injection": [
+        {
+            "title": "Back Pain. MedlinePlus, U.S. National Library of Medicine.",
+            "url": "https://medlineplus.gov/backpain.html",
+            "accessed_on": "2026-11-20",
+        },
+    ],
+    "radiofrequency-ablation": [
+        {
+            "title": "Back Pain. MedlinePlus, U.S. National Library of Medicine.",
+            "url": "https://medlineplus.gov/backpain.html",
+            "accessed_on": "2026-11-20",
+        },
+    ],
+}

@@ -18,6 +18,8 @@ from articles.models import (
     CandidateCriterion,
     ClinicalReview,
     Condition,
+    Contraindication,
+    Reference,
     Reviewer,
     Risk,
     Section,
@@ -114,11 +116,14 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
 
 def _create_article(spec, clinic, conditions, risks, reviewer, *, now):
     is_live = spec["state"] != "draft"
+    treatment_type, treatment_name = demo.TREATMENTS.get(spec["slug"], ("", ""))
     article = Article.objects.create(
         slug=spec["slug"],
         title=spec["title"],
         summary=spec["summary"],
         clinic=clinic,
+        treatment_type=treatment_type,
+        treatment_name=treatment_name,
         status=Article.Status.PUBLISHED if is_live else Article.Status.DRAFT,
         published_at=published_at_for_state(spec["state"], now),
     )
@@ -130,6 +135,15 @@ def _create_article(spec, clinic, conditions, risks, reviewer, *, now):
         ArticleRisk.objects.create(article=article, risk=risks[slug], position=position)
     for position, text in enumerate(spec["candidate_criteria"], start=1):
         CandidateCriterion.objects.create(article=article, position=position, text=text)
+    for position, text in enumerate(demo.CONTRAINDICATIONS.get(spec["slug"], []), start=1):
+        Contraindication.objects.create(article=article, position=position, text=text)
+    for position, reference in enumerate(demo.REFERENCES.get(spec["slug"], []), start=1):
+        accessed_on = reference.get("accessed_on")
+        Reference.objects.create(
+            article=article,
+            position=position,
+            **{**reference, "accessed_on": accessed_on and datetime.date.fromisoformat(accessed_on)},
+        )
     if is_live:
         reviewed_on = (now - REVIEWED_AGO).date()
         ClinicalReview.objects.create(article=article, reviewer=reviewer, reviewed_on=reviewed_on)

@@ -1,0 +1,132 @@
+"""schema.org JSON-LD for an article's page, so search engines know it is medical content.
+
+One ``@graph``: the page (MedicalWebPage, also FAQPage when sections are questions), the treatment
+it explains, the conditions that treatment helps, and the clinic that publishes it. Nodes point
+at each other by ``@id``; ids are the front-end page address plus a fragment.
+"""
+
+import datetime
+
+from django.conf import settings
+
+from clinics.structured_data import SCHEMA_CONTEXT, clinic_id, clinic_node
+
+TREATMENT_TYPES = {
+    "procedure": "TherapeuticProcedure",
+    "therapy": "MedicalTherapy",
+    "device": "MedicalDevice",
+}
+# schema.org defines contraindication on these only (not on procedures).
+TYPES_WITH_CONTRAINDICATIONS = {"MedicalTherapy", "MedicalDevice"}
+
+
+def article_page_url(slug: str) -> str:
+    return settings.FRONTEND_ARTICLE_URL.replace("{slug}", slug)
+
+
+def content_language() -> str:
+    """LANGUAGE_CODE as a BCP 47 tag: "en-us" -> "en-US"."""
+    language, _, region = settings.LANGUAGE_CODE.partition("-")
+    return f"{language}-{region.upper()}" if region else language
+
+
+def iso_seconds(moment: datetime.datetime) -> str:
+    """ "2026-11-24T09:30:00Z": search engines need no microseconds."""
+    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def is_question(heading: str) -> bool:
+    return heading.rstrip().endswith("?")
+
+
+def article_jsonld(article) -> dict:
+    """The graph for an article fetched with ``for_detail()``."""
+    page_url = article_page_url(article.slug)
+    sections = list(article.sections.all())
+    questions = [section for section in sections if is_question(section.heading)]
+    treatment = treatment_node(article, page_url)
+    conditions = [
+        condition_node(link.condition, page_url, treatment) for link in article.article_conditions.all()
+    ]
+
+    page = {
+        "@type": ["MedicalWebPage", "FAQPage"] if questions else "MedicalWebPage",
+        "@id": page_url,
+        "url": page_url,
+        "name": article.title,
+        "description": article.summary,
+        "inLanguage": content_language(),
+        "medicalAudience": {"@type": "Patient"},
+        "publisher": {"@id": clinic_id(article.clinic)},
+    }
+    if article.published_at:
+        page["datePublished"] = iso_seconds(article.published_at)
+    page["dateModified"] = iso_seconds(article.updated_at)
+    if article.last_reviewed_on:
+        page["lastReviewed"] = article.last_reviewed_on.isoformat()
+    if article.reviewed_by:
+        page["reviewedBy"] = reviewer_node(article.reviewed_by)
+    about = [treatment] if treatment else conditions
+    if about:
+        page["about"] = [{"@id": node["@id"]} for node in about]
+    if questions:
+        page["mainEntity"] = [question_node(section) for section in questions]
+    references = list(article.references.all())
+    if references:
+        page["citation"] = [citation_node(reference) for reference in references]
+
+    graph = [page, *([treatment] if treatment else []), *conditions, clinic_node(article.clinic)]
+    return {"@context": SCHEMA_CONTEXT, "@graph": graph}
+
+
+def treatment_node(article, page_url: str) -> dict | None:
+    if not article.treatment_type:
+        return None
+    schema_type = TREATMENT_TYPES[article.treatment_type]
+    node = {"@type": schema_type, "@id": f"{page_url}#treatment", "name": article.treatment_name}
+    risks = [link.risk for link in article.article_risks.all()]
+    if risks:
+        node["adverseOutcome"] = [entity("MedicalEntity", risk.name, risk.summary) for risk in risks]
+    contraindications = [item.text for item in article.contraindications.all()]
+    if contraindications and schema_type in TYPES_WITH_CONTRAINDICATIONS:
+        node["contraindication"] = contraindications
+    return node
+
+
+def condition_node(condition, page_url: str, treatment: dict | None) -> dict:
+    node = entity("MedicalCondition", condition.name, condition.summary)
+    node["@id"] = f"{page_url}#condition-{condition.slug}"
+    if treatment:
+        node["possibleTreatment"] = {"@id": treatment["@id"]}
+    return node
+
+
+def entity(schema_type: str, name: str, description: str = "") -> dict:
+    node = {"@type": schema_type, "name": name}
+    if description:
+        node["description"] = description
+    return node
+
+
+def reviewer_node(reviewer) -> dict:
+    node = {"@type": "Person", "name": reviewer.name}
+    if reviewer.credentials:
+        node["honorificSuffix"] = reviewer.credentials
+    return node
+
+
+def question_node(section) -> dict:
+    return {
+        "@type": "Question",
+        "name": section.heading,
+        "acceptedAnswer": {"@type": "Answer", "text": section.body_text},
+    }
+
+
+def citation_node(reference) -> dict:
+    node = {"@type": "CreativeWork", "name": reference.title, "url": reference.link}
+    if reference.doi:
+        node["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": reference.doi}
+    elif reference.pubmed_id:
+        node["identifier"] = {"@type": "PropertyValue", "propertyID": "PMID", "value": reference.pubmed_id}
+    return node
