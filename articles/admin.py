@@ -2,6 +2,7 @@ import datetime
 
 import reversion
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,9 +12,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from articles import previews, revisions, workflow
+from articles.admin_import import import_article_view
 from articles.forms import ArticleAdminForm, ReviewForm, TransitionForm
 from articles.models import (
     Article,
@@ -23,7 +26,9 @@ from articles.models import (
     CandidateCriterion,
     ClinicalReview,
     Condition,
+    Contraindication,
     PreviewLink,
+    Reference,
     Reviewer,
     Risk,
     Section,
@@ -43,11 +48,36 @@ class EditableWithArticle:
         return super().has_delete_permission(request, obj) and workflow.can_edit(request.user, obj)
 
 
+def grades_html(obj) -> str:
+    """ "Grade 7.2 (Flesch-Kincaid 6.1, SMOG 7.2), target 8", flagged when above the target."""
+    if obj.reading_grade is None:
+        return "Not measured yet: it is measured when the text is saved."
+    target = settings.READABILITY_TARGET_GRADE
+    grades = format_html(
+        "Grade {} (Flesch-Kincaid {}, SMOG {}); target: grade {}",
+        f"{obj.reading_grade:g}",
+        "–" if obj.flesch_kincaid_grade is None else f"{obj.flesch_kincaid_grade:g}",
+        "–" if obj.smog_grade is None else f"{obj.smog_grade:g}",
+        f"{target:g}",
+    )
+    if obj.is_above_target:
+        return format_html(
+            '<strong class="readability-above-target" style="color: var(--error-fg)">'
+            "Above target.</strong> {}. Try shorter sentences and shorter words.",
+            grades,
+        )
+    return format_html('<span class="readability-within-target">Within target.</span> {}', grades)
+
+
 class SectionInline(EditableWithArticle, SortableStackedInline):
     model = Section
     extra = 0
-    fields = ["heading", "body", "anchor"]
-    readonly_fields = ["anchor"]
+    fields = ["heading", "body", "anchor", "reading_level"]
+    readonly_fields = ["anchor", "reading_level"]
+
+    @admin.display(description="reading level")
+    def reading_level(self, section):
+        return grades_html(section) if section.pk else "Measured when the section is saved."
 
 
 class ArticleConditionInline(EditableWithArticle, SortableTabularInline):
@@ -65,6 +95,17 @@ class ArticleRiskInline(EditableWithArticle, SortableTabularInline):
 class CandidateCriterionInline(EditableWithArticle, SortableTabularInline):
     model = CandidateCriterion
     extra = 0
+
+
+class ContraindicationInline(EditableWithArticle, SortableTabularInline):
+    model = Contraindication
+    extra = 0
+
+
+class ReferenceInline(EditableWithArticle, SortableTabularInline):
+    model = Reference
+    extra = 0
+    fields = ["title", "url", "doi", "pubmed_id", "accessed_on"]
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -119,6 +160,24 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return articles
 
 
+class ReadabilityFilter(admin.SimpleListFilter):
+    title = "reading level"
+    parameter_name = "reading"
+
+    def lookups(self, request, model_admin):
+        target = f"{settings.READABILITY_TARGET_GRADE:g}"
+        return [("above", f"Above target (grade {target})"), ("within", f"Within target (grade {target})")]
+
+    def queryset(self, request, articles):
+        if self.value() == "above":
+            return articles.above_reading_target()
+        if self.value() == "within":
+            return articles.filter(flesch_kincaid_grade__isnull=False).exclude(
+                pk__in=articles.above_reading_target().values("pk")
+            )
+        return articles
+
+
 @admin.register(Article)
 class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
     form = ArticleAdminForm
@@ -130,10 +189,11 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
         "visibility",
         "published_at",
         "next_review_due",
+        "reading_grade",
         "updated_at",
     ]
     list_select_related = ["clinic"]
-    list_filter = ["status", ReviewDueFilter, "clinic", "conditions"]
+    list_filter = ["status", ReviewDueFilter, ReadabilityFilter, "clinic", "conditions"]
     search_fields = ["title", "summary", "sections__heading", "sections__body_text"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -147,9 +207,19 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
         "next_review_due",
         "created_at",
         "updated_at",
+        "reading_level",
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "clinic", "opened_version"]}),
+        (
+            "Treatment",
+            {
+                "fields": ["treatment_type", "treatment_name"],
+                "description": "What the article explains, if it explains a treatment. "
+                "Search engines show it with the conditions and risks below.",
+            },
+        ),
+        ("Reading level", {"fields": ["reading_level"]}),
         ("Publishing", {"fields": ["status", "published_at", "expires_at", "created_at", "updated_at"]}),
         (
             "Clinical review",
@@ -161,6 +231,8 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
         ArticleConditionInline,
         ArticleRiskInline,
         CandidateCriterionInline,
+        ContraindicationInline,
+        ReferenceInline,
         ClinicalReviewInline,
         ArticleTransitionInline,
     ]
@@ -176,14 +248,36 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
             return "No (expired)"
         return "Yes"
 
+    @admin.display(description="reading grade", ordering="smog_grade")
+    def reading_grade(self, article):
+        if article.reading_grade is None:
+            return "–"
+        if article.is_above_target:
+            return format_html(
+                '<strong style="color: var(--error-fg)">{} (above target)</strong>',
+                f"{article.reading_grade:g}",
+            )
+        return f"{article.reading_grade:g}"
+
+    @admin.display(description="whole article")
+    def reading_level(self, article):
+        above = [section for section in article.sections.all() if section.is_above_target]
+        if not above:
+            return grades_html(article)
+        return format_html(
+            "{}<br>Sections above the target: {}",
+            grades_html(article),
+            format_html_join(", ", "“{}” (grade {})", ((s.heading, f"{s.reading_grade:g}") for s in above)),
+        )
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and workflow.can_edit(request.user, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            # A new article is a draft: nothing to show about publishing or reviews yet.
-            return [fieldsets[0]]
+            # A new article is a draft: nothing to show about publishing, reviews or grades yet.
+            return fieldsets[:2]
         return fieldsets
 
     def get_inlines(self, request, obj):
@@ -224,6 +318,7 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
                 view(self.transition_view),
                 name="articles_article_transition",
             ),
+            path("import/", view(self.import_view), name="articles_article_import"),
             path("<path:object_id>/review/", view(self.review_view), name="articles_article_review"),
             path(
                 "<path:object_id>/history/compare/", view(self.compare_view), name="articles_article_compare"
@@ -245,6 +340,9 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def import_view(self, request):
+        return import_article_view(request, self)
 
     def _article_or_404(self, request, object_id) -> Article:
         article = self.get_object(request, unquote(object_id))

@@ -1,0 +1,609 @@
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from reversion.models import Version
+
+from articles import importing
+from articles.importing import ImportRefused, parse_document, parse_text
+from articles.models import Article, Section
+from tests.factories import make_article, make_clinic
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTS = Path(__file__).parent / "import_documents"
+
+
+def run_import(path, clinic, **options) -> str:
+    out = StringIO()
+    call_command("import_article", str(path), clinic=clinic.slug, stdout=out, **options)
+    return out.getvalue()
+
+
+def headings(article) -> list[str]:
+    return list(article.sections.values_list("heading", flat=True))
+
+
+def body(article, heading) -> str:
+    return article.sections.get(heading=heading).body
+
+
+def all_bodies(article) -> str:
+    return "".join(article.sections.values_list("body", flat=True))
+
+
+def counts() -> tuple[int, int]:
+    return Article.objects.count(), Section.objects.count()
+
+
+def parse_markdown(text: str):
+    return parse_text(text, "md")
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+
+def test_import_markdown_creates_a_draft_with_title_summary_and_sections():
+    clinic = make_clinic()
+    out = run_import(DOCUMENTS / "spinal-cord-stimulation.md", clinic)
+
+    article = Article.objects.get(slug="spinal-cord-stimulation")
+    assert article.status == Article.Status.DRAFT
+    assert article.published_at is None
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert article.clinic == clinic
+    assert article.title == "Spinal Cord Stimulation"
+    assert article.summary == (
+        "Spinal cord stimulation (SCS) uses mild electrical pulses to calm pain signals before they "
+        "reach the brain. It can help when back or leg pain has lasted for months and other "
+        "treatments have not worked."
+    )
+    assert headings(article) == ["Overview", "Who is it for?", "The trial", "Risks", "Contact us"]
+    assert list(article.sections.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
+    # The second intro paragraph is not lost: it opens the article as "Overview".
+    assert body(article, "Overview") == (
+        "<p>Most people try a stimulator for about a week before deciding on a permanent implant, "
+        "so you can see how much it helps first.</p>"
+    )
+    assert "Imported “Spinal Cord Stimulation” as a draft article" in out
+    assert "Slug: spinal-cord-stimulation\n" in out
+    assert "Sections: 5" in out
+    assert f"/admin/articles/article/{article.pk}/change/" in out
+    assert "taken" not in out
+
+
+def test_import_markdown_turns_bullets_into_lists_and_keeps_safe_links():
+    run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic())
+    article = Article.objects.get(slug="spinal-cord-stimulation")
+
+    assert body(article, "Who is it for?") == (
+        "<p>Your doctor may suggest spinal cord stimulation if you have:</p>"
+        "<ul><li>pain in the back or legs after spine surgery (<em>failed back surgery syndrome</em>)</li>"
+        "<li>nerve pain from diabetes (painful diabetic neuropathy)</li>"
+        "<li>complex regional pain syndrome (CRPS)</li></ul>"
+        '<p>The <a href="https://www.fda.gov/medical-devices/neurological-devices/'
+        'spinal-cord-stimulators-pain" rel="noopener noreferrer">FDA\'s page on spinal cord '
+        "stimulators</a> has more background.</p>"
+    )
+    assert "<strong>five to seven days</strong>" in body(article, "The trial")
+    assert "<ul><li>Keep the dressing clean and dry.</li>" in body(article, "The trial")
+    # tel: and mailto: links survive; a relative link cannot point anywhere safe, so it loses its href.
+    assert body(article, "Contact us") == (
+        '<p>Call us at <a href="tel:+17655550100" rel="noopener noreferrer">765-555-0100</a>, '
+        '<a href="mailto:info@lafayettepain.example" rel="noopener noreferrer">email the clinic</a> '
+        'or <a rel="noopener noreferrer">book online</a>.</p>'
+    )
+
+
+def test_import_markdown_removes_raw_script_and_event_handlers():
+    run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic())
+    bodies = all_bodies(Article.objects.get(slug="spinal-cord-stimulation"))
+
+    for unsafe in ("<script", "tracking pixel", "onerror", "alert(", "<img"):
+        assert unsafe not in bodies
+    assert "<li>the leads moving out of place</li>" in bodies
+
+
+def test_import_markdown_splits_at_h1_to_h4_and_summarises_the_first_section_without_intro():
+    out = run_import(DOCUMENTS / "epidural-steroid-injection.md", make_clinic())
+    article = Article.objects.get(slug="epidural-steroid-injection")
+
+    assert headings(article) == [
+        "What is an epidural steroid injection?",
+        "Medicines",
+        "If you have diabetes",
+        "On the day",
+        "After the injection",
+    ]
+    # No intro: the summary is the first section's first paragraph, which stays in the section.
+    assert article.summary.startswith("An epidural steroid injection places a corticosteroid")
+    assert body(article, "What is an epidural steroid injection?").startswith(
+        "<p>An epidural steroid injection places a <strong>corticosteroid</strong>"
+    )
+    assert body(article, "Medicines") == (
+        "<p>Tell us about <strong>every</strong> medicine you take, especially blood thinners:</p>"
+        "<ol><li>Warfarin (Coumadin)</li><li>Clopidogrel (Plavix)</li><li>Apixaban (Eliquis)</li></ol>"
+        "<p>Do not stop a blood thinner on your own: we will tell you if and when to pause it.</p>"
+    )
+    # An h5 is not a section heading: it stays in the section as a bold paragraph.
+    assert body(article, "On the day").endswith(
+        "</ol><p><strong>Good to know</strong></p><p>The injection itself takes about "
+        "<strong>15 minutes</strong>, and you can go home about half an hour later.</p>"
+    )
+    # "## Preparing for your injection" has only sub-headings under it: left out, and said so.
+    assert "Left out headings with no text under them: “Preparing for your injection”" in out
+    assert "Sections: 5" in out
+
+
+def test_markdown_without_a_heading_takes_its_first_line_as_the_title():
+    document = parse_markdown(
+        "**Knee Injections**\n\nA knee injection puts medicine right where the pain is. It takes "
+        "a few minutes.\n\n- Ice the knee afterwards.\n"
+    )
+    assert document.title == "Knee Injections"
+    assert (
+        document.summary == "A knee injection puts medicine right where the pain is. It takes a few minutes."
+    )
+    assert [section.heading for section in document.sections] == ["Overview"]
+    assert document.sections[0].body == "<ul><li>Ice the knee afterwards.</li></ul>"
+
+
+def test_markdown_front_matter_title_is_the_title_and_every_heading_a_section():
+    document = parse_markdown(
+        '---\ntitle: "Hip Pain"\ndate: 2023-05-04\ntags:\n  - hips\n---\n\n'
+        "Hip pain has many causes, and most of them can be treated.\n\n"
+        "## Causes\n\nArthritis is the most common cause.\n"
+    )
+    assert document.title == "Hip Pain"
+    assert document.summary == "Hip pain has many causes, and most of them can be treated."
+    assert [section.heading for section in document.sections] == ["Causes"]
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+
+def test_import_html_page_takes_the_article_and_leaves_out_page_furniture():
+    out = run_import(DOCUMENTS / "nerve-blocks-clinic-page.html", make_clinic())
+    article = Article.objects.get(slug="nerve-blocks-for-pain-relief")
+
+    assert article.status == Article.Status.DRAFT
+    assert article.title == "Nerve Blocks for Pain Relief"
+    assert article.summary == (
+        "A nerve block is an injection of numbing medicine near a nerve or a group of nerves. "
+        "It can ease pain for hours, weeks or sometimes months."
+    )
+    assert headings(article) == [
+        "How does a nerve block work?",
+        "What to expect",
+        "Side effects",
+        "When to call us",
+    ]
+    everything = all_bodies(article) + article.summary + article.title
+    furniture = [
+        "Call today",  # page header
+        "About us",  # nav
+        "Related treatments",  # aside
+        "123 Main Street",  # footer
+        "dataLayer",  # script in <head>
+        "font-family",  # style
+        "Injected by a script",  # script at the end of <body>
+        "Your name",  # comment form
+        "Leave a comment",
+    ]
+    for text in furniture:
+        assert text not in everything
+    # The video's heading has nothing left under it once the iframe is gone.
+    assert "Watch the video" not in headings(article)
+    assert "Left out headings with no text under them: “Watch the video”" in out
+
+
+def test_import_html_page_strips_scripts_handlers_and_javascript_links():
+    run_import(DOCUMENTS / "nerve-blocks-clinic-page.html", make_clinic())
+    article = Article.objects.get(slug="nerve-blocks-for-pain-relief")
+    bodies = all_bodies(article)
+
+    for unsafe in ("javascript:", "onerror", "onclick", "onload", "<script", "<iframe", "style=", "target="):
+        assert unsafe not in bodies
+    assert body(article, "What to expect").endswith(
+        '<p>Most appointments take about 30 minutes. <a rel="noopener noreferrer">See our price list</a>.</p>'
+    )
+    assert body(article, "How does a nerve block work?") == (
+        "<p>The medicine stops the nerve from sending pain signals to the brain for a while.</p>"
+        "<p>Some blocks also contain a steroid, which calms swelling around the nerve and can make "
+        "the relief last longer.</p>"
+    )
+
+
+def test_import_html_page_keeps_lists_tables_and_emphasis():
+    run_import(DOCUMENTS / "nerve-blocks-clinic-page.html", make_clinic())
+    article = Article.objects.get(slug="nerve-blocks-for-pain-relief")
+
+    assert body(article, "What to expect").startswith(
+        "<ol><li>You lie on a padded table and we clean the skin.</li><li>The doctor numbs the skin"
+    )
+    assert body(article, "Side effects") == (
+        "<p>Side effect – How common</p><p>Soreness where the needle went in – Common</p>"
+        "<p>Numbness or weakness for a few hours – Common</p><p>Infection – Rare</p>"
+    )
+    assert body(article, "When to call us") == (
+        "<p>Call right away if you have <strong>a fever</strong>, <em>new weakness in an arm or a "
+        "leg</em>, or pain that keeps getting worse. Read our "
+        '<a href="https://lafayettepain.example/after-care" rel="noopener noreferrer">after-care '
+        "advice</a>.</p>"
+    )
+
+
+def test_import_html_fragment_without_html_or_body():
+    run_import(DOCUMENTS / "pump-refill-fragment.html", make_clinic())
+    article = Article.objects.get(slug="intrathecal-pump-refills")
+
+    assert article.title == "Intrathecal Pump Refills"
+    assert article.summary == (
+        "Your pain pump holds a supply of medicine that lasts a few months. Refilling it is a quick "
+        "visit to the clinic, and it does not need surgery."
+    )
+    assert headings(article) == [
+        "How often will I need a refill?",
+        "What happens at a refill visit?",
+        "Questions",
+    ]
+    # Text in <div>s stays in separate paragraphs; <b> becomes <strong>.
+    assert body(article, "How often will I need a refill?") == (
+        "<p>Most pumps need a refill every one to six months, depending on your dose and the size "
+        "of the pump.</p><p>The pump beeps when the medicine runs low. <strong>Do not miss a refill "
+        "appointment</strong>: if the pump runs dry, withdrawal symptoms can start within hours.</p>"
+    )
+    # Unclosed <li> and <p> are closed where a browser would close them.
+    assert body(article, "What happens at a refill visit?") == (
+        "<ul><li>We check the pump with a programmer held over your skin.</li>"
+        "<li>A nurse cleans the skin and places a needle into the pump's fill port.</li>"
+        "<li>The old medicine is removed and the new medicine goes in.</li></ul>"
+        "<p>The whole visit takes about 30 minutes.</p><p>Bring your pump ID card to every visit.</p>"
+    )
+    assert body(article, "Questions") == (
+        '<p>Call the pump nurse line at <a href="tel:+17655550111" rel="noopener noreferrer">'
+        "(765) 555-0111</a>.</p>"
+    )
+
+
+def test_html_without_a_heading_takes_a_short_first_paragraph_as_the_title():
+    document = parse_text(
+        "<p>Shoulder Pain</p><p>Most shoulder pain gets better with rest and exercises.</p>", "html"
+    )
+    assert document.title == "Shoulder Pain"
+    assert document.summary == "Most shoulder pain gets better with rest and exercises."
+
+
+def test_html_without_a_heading_and_a_long_first_paragraph_is_refused():
+    with pytest.raises(ImportRefused, match="too long to be the title"):
+        parse_text(f"<p>{'Shoulder pain is common. ' * 20}</p>", "html")
+
+
+def test_html_nested_deeper_than_the_limit_keeps_its_text_but_not_its_depth():
+    document = parse_text(
+        "<h1>Title</h1><p>Intro text for the summary.</p><h2>Deep</h2>" + "<ul><li>level" * 50, "html"
+    )
+    deep = document.sections[-1].body
+    assert deep.count("<ul>") == importing.MAX_NESTING + 1  # the list itself, and ten levels in it
+    assert deep.count("level") == 50
+
+
+# --- Plain text ---------------------------------------------------------------------------------
+
+
+def test_import_plain_text_blog_post_with_question_headings():
+    clinic = make_clinic()
+    run_import(DOCUMENTS / "what-is-a-nerve-block.txt", clinic)
+    article = Article.objects.get(slug="what-is-a-nerve-block-a-patients-guide")
+
+    assert article.title == "What Is a Nerve Block? A Patient's Guide"
+    # The byline under the title is not a summary; the first real sentence is.
+    assert article.summary == (
+        "If you live with ongoing pain in your back, neck, arms or legs, a nerve block may bring real "
+        "relief. This guide explains what happens before, during and after the procedure, so you "
+        "know what to expect."
+    )
+    assert headings(article) == [
+        "Overview",
+        "What is a nerve block?",
+        "Who can benefit from a nerve block?",
+        "Does it hurt?",
+        "What should I do afterwards?",
+    ]
+    assert body(article, "Overview") == "<p>Posted by Lafayette Pain Care on March 4, 2023</p>"
+    # Wrapped lines are joined with spaces.
+    assert body(article, "What is a nerve block?") == (
+        "<p>A nerve block is an injection of numbing medicine, sometimes with a steroid, close to the "
+        "nerves that carry pain signals. It interrupts those signals for a while, so the area hurts "
+        "less.</p>"
+    )
+    assert body(article, "Who can benefit from a nerve block?") == (
+        "<p>Nerve blocks can help people with:</p><ul><li>sciatica or a pinched nerve</li>"
+        "<li>arthritis in the small joints of the spine</li><li>headaches that start in the neck</li>"
+        "<li>pain that stays after shingles</li></ul>"
+    )
+    # The closing paragraph about the clinic stays, with its web address as a link.
+    assert body(article, "What should I do afterwards?").endswith(
+        "<p>Lafayette Pain Care has helped people in Tippecanoe County live with less pain since 2009. "
+        "To ask whether a nerve block is right for you, call (765) 555-0100 or visit "
+        '<a href="https://lafayettepain.example/contact" rel="noopener noreferrer">'
+        "https://lafayettepain.example/contact</a>.</p>"
+    )
+
+
+def test_import_plain_text_with_stand_alone_headings_bullets_and_numbers():
+    run_import(DOCUMENTS / "recovering-after-radiofrequency-ablation.txt", make_clinic())
+    article = Article.objects.get(slug="recovering-after-radiofrequency-ablation")
+
+    assert article.title == "Recovering After Radiofrequency Ablation"
+    assert article.summary.startswith("Radiofrequency ablation (RFA) uses heat to quiet the small nerves")
+    assert headings(article) == [
+        "Overview",
+        "The First 24 Hours",
+        "The First Two Weeks",
+        "When to Call the Clinic",
+    ]
+    assert body(article, "Overview") == (
+        "<p>This page explains how to look after yourself in the first two weeks.</p>"
+    )
+    assert body(article, "The First 24 Hours").endswith(
+        "<ul><li>Put an ice pack on the area for 20 minutes at a time.</li>"
+        "<li>Take your usual medicines unless we told you otherwise.</li>"
+        "<li>Do not drive until the next morning.</li></ul>"
+    )
+    assert body(article, "The First Two Weeks").endswith(
+        "<ol><li>Walk a little more each day.</li><li>Start your home exercises on day three.</li>"
+        "<li>Go back to work when you feel ready, usually within a week.</li></ol>"
+    )
+    # An address keeps its line breaks.
+    assert body(article, "When to Call the Clinic").endswith(
+        "<p>Lafayette Pain Care<br>123 Main Street, Suite 200<br>Lafayette, IN 47901<br>(765) 555-0100</p>"
+    )
+
+
+def test_plain_text_exclamations_last_lines_and_list_lead_ins_are_not_headings():
+    document = parse_text(
+        "Back Pain\n\nBack pain is very common, and most of it gets better within weeks.\n\n"
+        "Call us today!\n\nWe can help you move again.\n\nCommon causes:\n\n- strain\n\n- arthritis\n\n"
+        "Have questions?\n",
+        "txt",
+    )
+    assert document.sections == (
+        importing.ParsedSection(
+            "Overview",
+            "<p>Call us today!</p><p>We can help you move again.</p><p>Common causes:</p>"
+            "<ul><li>strain</li><li>arthritis</li></ul><p>Have questions?</p>",
+        ),
+    )
+
+
+def test_plain_text_escapes_markup():
+    document = parse_text(
+        "Safety\n\nWe never use <script>alert(1)</script> or <b>tags</b> in our advice.\n", "txt"
+    )
+    assert document.summary == "We never use <script>alert(1)</script> or <b>tags</b> in our advice."
+    assert document.sections[0].body == (
+        "<p>We never use &lt;script&gt;alert(1)&lt;/script&gt; or &lt;b&gt;tags&lt;/b&gt; in our advice.</p>"
+    )
+
+
+def test_plain_text_with_windows_line_endings_and_a_byte_order_mark():
+    text = "\ufeffNeck Pain\r\n\r\nNeck pain often comes from posture.\r\nIt usually eases in weeks.\r\n"
+    document = parse_document(text.encode(), filename="neck.txt")
+    assert document.title == "Neck Pain"
+    assert document.summary == "Neck pain often comes from posture. It usually eases in weeks."
+
+
+# --- Summary and sections -----------------------------------------------------------------------
+
+
+def test_a_single_paragraph_is_the_summary_and_the_body():
+    document = parse_markdown("# Heat Therapy\n\nWarmth relaxes tight muscles and eases stiffness.\n")
+    assert document.summary == "Warmth relaxes tight muscles and eases stiffness."
+    assert document.sections == (
+        importing.ParsedSection("Overview", "<p>Warmth relaxes tight muscles and eases stiffness.</p>"),
+    )
+
+
+def test_a_long_first_paragraph_is_cut_at_a_sentence_and_kept_whole_in_the_overview():
+    first = "Spinal cord stimulation sends mild pulses to the spinal cord. " * 8
+    document = parse_markdown(f"# Stimulation\n\n{first}\n\n## Risks\n\nInfection is rare.\n")
+
+    assert len(document.summary) <= importing.MAX_SUMMARY
+    assert document.summary.endswith("to the spinal cord.")
+    assert first.startswith(document.summary)
+    assert [section.heading for section in document.sections] == ["Overview", "Risks"]
+    assert document.sections[0].body == f"<p>{first.strip()}</p>"
+
+
+def test_a_long_first_sentence_is_cut_at_a_word_with_an_ellipsis():
+    words = " ".join(f"word{n}" for n in range(100))
+    document = parse_markdown(f"# Long\n\n{words}\n\n## More\n\nText.\n")
+
+    assert len(document.summary) <= importing.MAX_SUMMARY
+    assert document.summary.endswith("…")
+    assert words.startswith(document.summary.removesuffix("…") + " ")
+
+
+def test_headings_with_nothing_under_them_are_left_out_and_reported():
+    document = parse_markdown(
+        "# Title\n\nIntro sentence for the summary here.\n\n## Empty\n\n## Full\n\nText.\n\n## Trailing\n"
+    )
+    assert [section.heading for section in document.sections] == ["Full"]
+    assert document.skipped_headings == ("Empty", "Trailing")
+
+
+def test_a_document_with_only_empty_sections_is_refused():
+    with pytest.raises(ImportRefused, match="no text under it"):
+        parse_markdown("# Title\n\n## One\n\n<script>alert(1)</script>\n\n## Two\n")
+
+
+def test_a_heading_longer_than_200_characters_is_refused():
+    with pytest.raises(ImportRefused, match="longer than 200 characters"):
+        parse_markdown(f"# Title\n\nIntro.\n\n## {'Long heading ' * 20}\n\nText.\n")
+
+
+def test_a_title_longer_than_200_characters_is_refused():
+    with pytest.raises(ImportRefused, match="longer than 200 characters"):
+        parse_text(f"{'Very long title ' * 15}\n\nText.\n", "txt")
+
+
+def test_more_than_200_sections_are_refused_and_200_are_fine():
+    def document(count):
+        return "# Title\n\n" + "".join(f"## Part {n}\n\nText {n}.\n\n" for n in range(count))
+
+    assert len(parse_markdown(document(200)).sections) == 200
+    with pytest.raises(ImportRefused, match="201 sections"):
+        parse_markdown(document(201))
+
+
+# --- Slugs --------------------------------------------------------------------------------------
+
+
+def test_import_with_a_taken_slug_adds_a_suffix_and_leaves_the_existing_article_alone():
+    existing = make_article(slug="spinal-cord-stimulation", title="Spinal cord stimulation", sections=2)
+    before = Article.objects.filter(pk=existing.pk).values().get()
+    sections_before = list(existing.sections.values())
+
+    out = run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic())
+
+    imported = Article.objects.get(slug="spinal-cord-stimulation-2")
+    assert imported.title == "Spinal Cord Stimulation"
+    assert imported.status == Article.Status.DRAFT
+    assert "Slug: spinal-cord-stimulation-2" in out
+    assert (
+        "The slug “spinal-cord-stimulation” was already taken by another article, "
+        "so this one is “spinal-cord-stimulation-2”." in out
+    )
+    assert Article.objects.filter(pk=existing.pk).values().get() == before  # updated_at included
+    assert list(existing.sections.values()) == sections_before
+
+
+def test_import_takes_the_first_free_suffix():
+    make_article(slug="spinal-cord-stimulation")
+    make_article(slug="spinal-cord-stimulation-2")
+    clinic = make_clinic()
+    data = (DOCUMENTS / "spinal-cord-stimulation.md").read_bytes()
+
+    result = importing.import_article(data, filename="scs.md", clinic=clinic)
+
+    assert (result.slug, result.wanted_slug, result.slug_changed) == (
+        "spinal-cord-stimulation-3",
+        "spinal-cord-stimulation",
+        True,
+    )
+    assert result.section_count == 5
+    assert result.article.sections.count() == 5
+
+
+def test_slug_taken_between_the_check_and_the_insert_takes_the_next_suffix(monkeypatch):
+    existing = make_article(slug="spinal-cord-stimulation")
+    before = Article.objects.filter(pk=existing.pk).values().get()
+    real_first_free_slug = importing._first_free_slug
+    calls = []
+
+    def stale_check(wanted_slug, suffix):
+        calls.append(suffix)
+        # The first check ran before the other article was saved: it saw the slug free.
+        return (wanted_slug, suffix) if len(calls) == 1 else real_first_free_slug(wanted_slug, suffix)
+
+    monkeypatch.setattr(importing, "_first_free_slug", stale_check)
+    data = (DOCUMENTS / "spinal-cord-stimulation.md").read_bytes()
+    result = importing.import_article(data, filename="scs.md", clinic=make_clinic())
+
+    assert calls == [1, 2]
+    assert result.slug == "spinal-cord-stimulation-2"
+    assert result.slug_changed
+    assert Article.objects.filter(pk=existing.pk).values().get() == before
+
+
+def test_import_is_all_or_nothing(monkeypatch):
+    real_save = Section.save
+
+    def save_then_fail(section, *args, **kwargs):
+        if section.position == 3:
+            raise RuntimeError("database went away")
+        real_save(section, *args, **kwargs)
+
+    monkeypatch.setattr(Section, "save", save_then_fail)
+    with pytest.raises(RuntimeError):
+        run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic())
+    assert counts() == (0, 0)
+
+
+def test_import_records_a_version_saying_where_the_article_came_from():
+    run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic())
+    article = Article.objects.get(slug="spinal-cord-stimulation")
+
+    version = Version.objects.get_for_object(article).get()
+    assert version.revision.comment == "Imported from spinal-cord-stimulation.md"
+
+
+# --- Refusals -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("binary.txt", "not a text document"),
+        ("latin-1.txt", "not UTF-8 text"),
+        ("empty.md", "The file is empty"),
+        ("title-only.md", "has a title but no text under it"),
+    ],
+)
+def test_malformed_files_are_refused_and_create_nothing(name, reason):
+    clinic = make_clinic()
+    with pytest.raises(CommandError, match=reason) as refusal:
+        run_import(DOCUMENTS / name, clinic)
+    assert refusal.value.returncode == 1
+    assert counts() == (0, 0)
+
+
+def test_unknown_clinic_is_refused():
+    make_clinic(slug="lafayette-pain-care")
+    with pytest.raises(CommandError, match="no clinic with the slug “nowhere”"):
+        call_command("import_article", str(DOCUMENTS / "spinal-cord-stimulation.md"), clinic="nowhere")
+    assert counts() == (0, 0)
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="there is no file"):
+        run_import(tmp_path / "missing.md", make_clinic())
+    assert counts() == (0, 0)
+
+
+def test_unknown_extension_is_refused(tmp_path):
+    leaflet = tmp_path / "leaflet.docx"
+    leaflet.write_text("# Looks like Markdown\n\nBut the name says Word.\n")
+    with pytest.raises(CommandError, match="Unknown file type “.docx”"):
+        run_import(leaflet, make_clinic())
+    assert counts() == (0, 0)
+
+
+def test_format_option_overrides_the_extension(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes((DOCUMENTS / "spinal-cord-stimulation.md").read_bytes())
+    run_import(notes, make_clinic(), format="md")
+
+    article = Article.objects.get(slug="spinal-cord-stimulation")
+    assert headings(article) == ["Overview", "Who is it for?", "The trial", "Risks", "Contact us"]
+
+
+def test_unknown_format_option_is_refused():
+    with pytest.raises(CommandError, match="Unknown format “docx”"):
+        run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic(), format="docx")
+    assert counts() == (0, 0)
+
+
+def test_file_larger_than_1_mb_is_refused(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("Title\n\n" + "All work and no play. " * 50_000)
+    with pytest.raises(CommandError, match="larger than 1 MB"):
+        run_import(big, make_clinic())
+    assert counts() == (0, 0)
+
+
+def test_utf16_file_is_refused_with_a_hint():
+    with pytest.raises(ImportRefused, match="UTF-16"):
+        parse_document("Title\n\nText.\n".encode("utf-16"), filename="notes.txt")
