@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -285,8 +286,19 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
             return [inline for inline in self.inlines if not issubclass(inline, ReadOnlyInline)]
         return self.inlines
 
-    # Every admin save of an article is one version, children included.
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return self._changeform_view_as_version(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # Two saves of one slug at the same moment both pass the form's uniqueness check, and
+            # the database refuses the second. Its transaction is rolled back: checked again, the
+            # form now sees the other article and says so. A second IntegrityError is a real bug.
+            return self._changeform_view_as_version(request, object_id, form_url, extra_context)
+
+    # Every admin save of an article is one version, children included.
+    def _changeform_view_as_version(self, request, object_id, form_url, extra_context):
         with reversion.create_revision():
             reversion.set_user(request.user)
             return super().changeform_view(request, object_id, form_url, extra_context)

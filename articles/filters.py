@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -6,16 +7,48 @@ from django.core.validators import validate_slug
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
 from articles.models import Article, ArticleCondition, ArticleRisk
 from articles.search import search
+from cms.lookups import SLUG_PATTERN
 
 MAX_SLUGS = 20
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 10
+MAX_ORDERING_TERMS = 3
+ORDERING_FIELDS = ["published_at", "updated_at", "title"]
 # Outside these years a date is a typo or a probe, and near the ends of Python's range the
 # time-zone arithmetic overflows.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+# The schema's patterns (ECMA-262, as OpenAPI reads them) state exactly what each filter accepts, so
+# a client, or a fuzzer, can tell a valid value from one the API will refuse.
+# What str.strip() and str.split() take for whitespace (tests/test_articles_filters.py checks it).
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+SPACE = f"[{WHITESPACE}]*"
+CLINIC_PATTERN = f"^{SPACE}(?:{SLUG_PATTERN}{SPACE})?$"
+# Empty items (",,") are skipped, as is whitespace around each slug.
+SLUG_LIST_PATTERN = (
+    f"^[{WHITESPACE},]*(?:{SLUG_PATTERN}{SPACE},[{WHITESPACE},]*){{0,{MAX_SLUGS - 1}}}"
+    f"(?:{SLUG_PATTERN}{SPACE})?$"
+)
+SEARCH_PATTERN = (
+    f"^{SPACE}(?:[^{WHITESPACE}\\x00]+[{WHITESPACE}]+){{0,{MAX_SEARCH_WORDS - 1}}}"
+    f"[^{WHITESPACE}\\x00]*{SPACE}$"
+)
+# ISO 8601 extended format only: a real calendar day in the accepted years, then optionally a time
+# (minutes, seconds or microseconds) and a UTC offset. Leap years: 1904...2096, 2000, 2400, 2800.
+_YEAR = "(?:19|2[0-9])[0-9]{2}"
+_LEAP_YEAR = "(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2[048]00)"
+_DATE = (
+    f"(?:{_YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    f"|(?:0[13578]|1[02])-31)|{_LEAP_YEAR}-02-29)"
+)
+_TIME = "[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+_OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
+ISO_DATE_OR_DATETIME = re.compile(f"{_DATE}(?:{_TIME}{_OFFSET})?")
+DATE_OR_DATETIME_PATTERN = f"^{SPACE}(?:{ISO_DATE_OR_DATETIME.pattern})?{SPACE}$"
 
 
 class SlugListField(forms.CharField):
@@ -39,14 +72,18 @@ class SearchField(forms.CharField):
     """Free text, bounded: each word costs a subquery."""
 
     def to_python(self, value):
+        # The length as sent, spaces included: the schema's maxLength.
+        if value and len(value) > MAX_SEARCH_LENGTH:
+            raise forms.ValidationError(f"Search text is limited to {MAX_SEARCH_LENGTH} characters.")
         value = super().to_python(value)
         if "\x00" in value:
             raise forms.ValidationError("Search text cannot contain NUL characters.")
-        if len(value) > MAX_SEARCH_LENGTH:
-            raise forms.ValidationError(f"Search text is limited to {MAX_SEARCH_LENGTH} characters.")
         if len(value.split()) > MAX_SEARCH_WORDS:
             raise forms.ValidationError(f"Search for at most {MAX_SEARCH_WORDS} words.")
         return value
+
+
+INVALID_DATE = "Enter an ISO 8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z); got %(value)r."
 
 
 class DateOrDateTimeField(forms.CharField):
@@ -63,16 +100,24 @@ class DateOrDateTimeField(forms.CharField):
             moment = None if date else parse_datetime(value)
         except ValueError:
             moment = date = None
+        # The value goes in params, not the message: django-filter formats messages with %, so a
+        # "%" in the value would otherwise be a 500.
         if moment is None and date is None:
-            raise forms.ValidationError(
-                f"Enter an ISO 8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z); got {value!r}."
-            )
+            raise forms.ValidationError(INVALID_DATE, params={"value": value})
         if not EARLIEST_YEAR <= (date or moment).year <= LATEST_YEAR:
-            raise forms.ValidationError(f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}; got {value!r}.")
+            raise forms.ValidationError(
+                f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}; got %(value)r.", params={"value": value}
+            )
+        # Python also parses 20260301, 2026-W09-1, 2026-3-1, other scripts' digits...: not documented.
+        if not ISO_DATE_OR_DATETIME.fullmatch(value):
+            raise forms.ValidationError(INVALID_DATE, params={"value": value})
         if date is not None:
             moment = datetime.datetime.combine(date, datetime.time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
+        else:
+            # PostgreSQL refuses UTC offsets beyond 15:59, Python allows up to 23:59: compare in UTC.
+            moment = moment.astimezone(datetime.UTC)
         return moment, date is not None
 
 
@@ -104,38 +149,81 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, f"{direction}pk")
 
 
+def documented(string_filter, **schema):
+    """``string_filter`` with the exact schema of its value: drf-spectacular alone says "a string"."""
+    description = string_filter.extra["help_text"]
+    return extend_schema_field({"type": "string", "description": description, **schema})(string_filter)
+
+
+class ArticleFilterForm(forms.Form):
+    def clean_ordering(self):
+        ordering = self.cleaned_data.get("ordering")
+        if ordering and len(ordering) > MAX_ORDERING_TERMS:
+            raise forms.ValidationError(f"Order by at most {MAX_ORDERING_TERMS} fields.")
+        return ordering
+
+
 class ArticleFilter(django_filters.FilterSet):
-    condition = SlugListFilter(
-        method="filter_condition",
-        help_text="Condition slug; several, comma-separated, match any of them.",
-    )
-    risk = SlugListFilter(
-        method="filter_risk", help_text="Risk slug; several, comma-separated, match any of them."
-    )
-    clinic = SlugFilter(field_name="clinic__slug", help_text="Clinic slug.")
-    published_after = DateOrDateTimeFilter(
-        method="filter_published_after",
-        help_text="ISO date or date-time; published at or after it (a date means that day's start).",
-    )
-    published_before = DateOrDateTimeFilter(
-        method="filter_published_before",
-        help_text="ISO date or date-time; published at or before it (a date includes that whole day).",
-    )
-    search = SearchFilter(
-        method="filter_search",
-        help_text=(
-            f"Words to find in the title, summary or section text; every word must appear. "
-            f"At most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters."
+    condition = documented(
+        SlugListFilter(
+            method="filter_condition",
+            help_text=f"Condition slug; several, comma-separated, match any of them (at most {MAX_SLUGS}).",
         ),
+        pattern=SLUG_LIST_PATTERN,
+    )
+    risk = documented(
+        SlugListFilter(
+            method="filter_risk",
+            help_text=f"Risk slug; several, comma-separated, match any of them (at most {MAX_SLUGS}).",
+        ),
+        pattern=SLUG_LIST_PATTERN,
+    )
+    clinic = documented(SlugFilter(field_name="clinic__slug", help_text="Clinic slug."), pattern=CLINIC_PATTERN)
+    published_after = documented(
+        DateOrDateTimeFilter(
+            method="filter_published_after",
+            help_text=(
+                "ISO date (2026-03-01) or date-time (2026-03-01T09:30, seconds, fraction and UTC "
+                f"offset optional), years {EARLIEST_YEAR}-{LATEST_YEAR}; published at or after it "
+                "(a date means that day's start)."
+            ),
+        ),
+        pattern=DATE_OR_DATETIME_PATTERN,
+    )
+    published_before = documented(
+        DateOrDateTimeFilter(
+            method="filter_published_before",
+            help_text=(
+                "ISO date (2026-03-01) or date-time (2026-03-01T09:30, seconds, fraction and UTC "
+                f"offset optional), years {EARLIEST_YEAR}-{LATEST_YEAR}; published at or before it "
+                "(a date includes that whole day)."
+            ),
+        ),
+        pattern=DATE_OR_DATETIME_PATTERN,
+    )
+    search = documented(
+        SearchFilter(
+            method="filter_search",
+            help_text=(
+                f"Words to find in the title, summary or section text; every word must appear. "
+                f"At most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters."
+            ),
+        ),
+        maxLength=MAX_SEARCH_LENGTH,
+        pattern=SEARCH_PATTERN,
     )
     ordering = StableOrderingFilter(
-        fields=["published_at", "updated_at", "title"],
-        help_text="published_at, updated_at or title; prefix - for descending. Default -published_at.",
+        fields=ORDERING_FIELDS,
+        help_text=(
+            f"Up to {MAX_ORDERING_TERMS} of published_at, updated_at, title, comma-separated; prefix - "
+            "for descending; empty items are skipped. Default -published_at."
+        ),
     )
 
     class Meta:
         model = Article
         fields = []
+        form = ArticleFilterForm
 
     def filter_condition(self, articles, name, slugs):
         if not slugs:
@@ -162,3 +250,21 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_search(self, articles, name, value):
         # Relevance order; an explicit ?ordering=, applied after this filter, replaces it.
         return search(articles, value)
+
+
+# drf-spectacular reads the ordering filter as a list of its choices, without its limit or the
+# empty items it skips; the article list declares this parameter instead.
+ORDERING_PARAMETER = OpenApiParameter(
+    "ordering",
+    type={
+        "type": "array",
+        "items": {
+            "type": "string",
+            "enum": sorted([*ORDERING_FIELDS, *(f"-{field}" for field in ORDERING_FIELDS), ""]),
+        },
+        "maxItems": MAX_ORDERING_TERMS,
+    },
+    style="form",
+    explode=False,
+    description=ArticleFilter.base_filters["ordering"].extra["help_text"],
+)

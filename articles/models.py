@@ -31,6 +31,9 @@ SECTION_EDITOR_EXTENSIONS = {
 }
 
 
+SECTION_BODY_MAX_LENGTH = 30_000
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """``day`` plus ``months`` calendar months; the 31st becomes the month's last day."""
     month_index = day.month - 1 + months
@@ -349,6 +352,9 @@ class Section(ReadabilityFields):
     body = ProseEditorField(
         extensions=SECTION_EDITOR_EXTENSIONS,
         sanitize=sanitize_rich_text,
+        # Checked before sanitising, whose cost grows with the square of the nesting depth: a
+        # section is a few hundred words, and this leaves room for ten times that.
+        max_length=SECTION_BODY_MAX_LENGTH,
         help_text="The text of the section. Use the toolbar for bold, lists and links.",
         error_messages={"blank": "Write the text of this section, or delete the section."},
     )

@@ -63,10 +63,15 @@ def open_token(token: str) -> Snapshot:
         claims = signing.loads(token, salt=SALT, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except signing.SignatureExpired:
         raise PreviewRefused("This preview link has expired. Ask for a new one in the admin.") from None
-    except signing.BadSignature:
+    except (signing.BadSignature, ValueError):  # ValueError: signed, but not by make_token()
         raise PreviewRefused("This preview link is not valid.") from None
+    if not (
+        isinstance(claims, dict)
+        and all(type(claims.get(name)) is int and claims[name] > 0 for name in ("link", "article"))
+    ):
+        raise PreviewRefused("This preview link is not valid.")
     link = (
-        PreviewLink.objects.filter(pk=claims.get("link"), article_id=claims.get("article"))
+        PreviewLink.objects.filter(pk=claims["link"], article_id=claims["article"])
         .select_related("article")
         .first()
     )

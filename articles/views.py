@@ -4,7 +4,7 @@ from array import array
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.utils.cache import patch_cache_control
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from orjson import Fragment
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from articles import previews
-from articles.filters import ArticleFilter
+from articles.filters import ORDERING_PARAMETER, ArticleFilter
 from articles.models import Article, ArticleDocument, Condition, Risk
 from articles.querysets import detail_prefetches
 from articles.rendering import render_detail, render_item, with_origin
@@ -25,12 +25,14 @@ from articles.serializers import (
     RiskSerializer,
 )
 from cms.lookups import SLUG_PATTERN
+from cms.query_contract import StrictQueryParameters
 
 PAGING_PARAMETERS = ("page", "page_size")
 ID_LIST_SECONDS = 600
 
 
-class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ORDERING_PARAMETER]))
+class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Published articles, newest first. Drafts, archived and scheduled articles never appear."""
 
     lookup_field = "slug"
@@ -99,7 +101,7 @@ def _origin(request) -> str:
     return request.build_absolute_uri("/").removesuffix("/")
 
 
-class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Conditions or risks named by at least one published article, with those articles."""
 
     lookup_field = "slug"
@@ -138,7 +140,7 @@ class PreviewRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class PreviewView(APIView):
+class PreviewView(StrictQueryParameters, APIView):
     """One saved version of an article, opened with a signed preview token from the admin.
 
     Same JSON as the article detail. Expired, tampered or revoked tokens get a 403 with the reason.

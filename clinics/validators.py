@@ -78,4 +78,4 @@ def validate_contact_url(kind: str, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()
         if not _host_matches(host, SOCIAL_HOSTS[kind]):
             allowed = " or ".join(SOCIAL_HOSTS[kind])
-            raise ValidationError(f"A {SOCIAL_NAMES[kind]} link must point to {allowed}.", code="host")
+            raise ValidationError(f"{SOCIAL_NAMES[kind]} links must point to {allowed}.", code="host")

@@ -3,9 +3,10 @@ from rest_framework import viewsets
 from clinics.models import Clinic
 from clinics.serializers import ClinicDetailSerializer, ClinicSerializer
 from cms.lookups import SLUG_PATTERN
+from cms.query_contract import StrictQueryParameters
 
 
-class ClinicViewSet(viewsets.ReadOnlyModelViewSet):
+class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Clinics with their contact links and published-article counts."""
 
     lookup_field = "slug"

@@ -12,6 +12,7 @@ Two layers:
 import datetime
 import hashlib
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -20,6 +21,8 @@ from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
+from cms.errors import DATABASE_UNAVAILABLE, service_unavailable
+from cms.guard import throttle_wait, too_many_requests_body
 from cms.models import ContentVersion
 
 PUBLIC_PREFIX = "/api/v1/"
@@ -123,12 +126,11 @@ class PublicAPICacheMiddleware:
         return response
 
 
-def _version_for_wsgi() -> str | None:
-    """The current token in one small query; None if the database cannot say (Django will)."""
-    try:
-        connection.ensure_connection()
-        # The driver's own cursor: this runs on every cache hit, and Django's wrappers cost more
-        # than the query.
+def _read_version() -> tuple[str, bool]:
+    connection.ensure_connection()
+    # The driver's own cursor: this runs on every cache hit, and Django's cursor wrappers cost
+    # more than the query. Driver errors are still raised as Django's (OperationalError...).
+    with connection.wrap_database_errors:
         cursor = connection.connection.cursor()
         mark = "?" if connection.vendor == "sqlite" else "%s"
         cursor.execute(
@@ -138,7 +140,28 @@ def _version_for_wsgi() -> str | None:
         )
         token, boundary_passed = cursor.fetchone()
         cursor.close()
-    except Exception:  # a database outage is Django's to report, with its own error handling
+    return token, boundary_passed
+
+
+def _version_for_wsgi() -> str | None:
+    """The current token in one small query; None if Django should answer this request.
+
+    Raises one of DATABASE_UNAVAILABLE when the database is down or too slow.
+    """
+    try:
+        try:
+            token, boundary_passed = _read_version()
+        except DATABASE_UNAVAILABLE:
+            if not getattr(connection.connection, "closed", False):
+                raise
+            # A persistent connection the server dropped (it restarted): once more, on a new one.
+            connection.close()
+            token, boundary_passed = _read_version()
+    except DATABASE_UNAVAILABLE:
+        # Django never sees this request: closed here, or the next request would reuse it.
+        connection.close()
+        raise
+    except Exception:  # anything else is Django's to report, with its own error handling
         return None
     if boundary_passed:
         return None  # let Django's middleware bump the version on this request
@@ -168,12 +191,26 @@ class ResponseCacheApp:
     def __call__(self, environ, start_response):
         if not (self.seconds and self._cacheable(environ)):
             return self.app(environ, start_response)
-        token = _version_for_wsgi()
+        try:
+            token = _version_for_wsgi()
+        except DATABASE_UNAVAILABLE:
+            response = service_unavailable()
+            start_response(f"503 {response.reason_phrase}", list(response.items()))
+            return [response.content]
         if token is None:
             return self.app(environ, start_response)
         key_variant = self._variant(environ)
         entry = cache.get(f"api:{token}:{key_variant}")
         if entry is not None:
+            # A miss meets the rate limit in Django (cms/guard.py); a hit must meet it here.
+            wait = throttle_wait(environ)
+            if wait is not None:
+                body = orjson.dumps(too_many_requests_body(wait))
+                start_response(
+                    "429 Too Many Requests",
+                    [("Content-Type", "application/json"), ("Retry-After", str(wait))],
+                )
+                return [body]
             headers, body = entry
             start_response(self.STORED_STATUS, headers)
             return [body]

@@ -1,8 +1,17 @@
 """JSON errors for API clients: under /api/ every error is a JSON object, never an HTML page."""
 
-from django.http import JsonResponse
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework.views import exception_handler
+
+# The database is down, restarting, refusing connections or too slow (statement_timeout): a client
+# should try again shortly, so these are a 503, not a 500.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 def api_exception_handler(exc, context):
@@ -18,7 +27,18 @@ def _is_api(request) -> bool:
 
 
 def api_not_found(request):
-    """Any unknown path under /api/, whatever DEBUG says."""
+    """Any unknown path under /api/, whatever DEBUG says.
+
+    A path missing only its trailing slash is redirected to the endpoint it means, as Django's
+    APPEND_SLASH would; anything else is a JSON 404, not a redirect to one.
+    """
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     return JsonResponse({"detail": "Not found: there is no API endpoint at this address."}, status=404)
 
 
@@ -40,7 +60,18 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def service_unavailable() -> JsonResponse:
+    response = JsonResponse(
+        {"detail": "The service is briefly unavailable. Try again in a few seconds."}, status=503
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request):
     if _is_api(request):
+        # Django calls handler500 inside its `except` block: the exception is still at hand.
+        if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+            return service_unavailable()
         return JsonResponse({"detail": "Server error. The problem has been logged."}, status=500)
     return defaults.server_error(request)

@@ -6,10 +6,8 @@ MAX_PAGE_SIZE = 100
 
 
 def _positive_int(value: str, parameter: str, maximum: int | None = None) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
+    # ASCII digits only: int() also takes "1_0" and other scripts' digits.
+    number = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else 0
     if number < 1 or (maximum is not None and number > maximum):
         limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
         raise ValidationError({parameter: [f"Must be a whole number{limit}; got {value!r}."]})

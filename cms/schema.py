@@ -21,16 +21,33 @@ def _json(schema_name: str, description: str) -> dict:
 
 
 def add_error_responses(result, generator, request, public):
-    """drf-spectacular hook: 400 and 404 on every GET under /api/v1/ (the preview keeps its 403)."""
+    """drf-spectacular hook: the errors every GET under /api/v1/ can answer with (the preview
+    keeps its own 403)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     schemas["BadParameters"] = BAD_PARAMETERS_SCHEMA
+    retry_after = {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
     for path, operations in result["paths"].items():
         get = operations.get("get")
         if not path.startswith("/api/v1/") or get is None:
             continue
         responses = get.setdefault("responses", {})
-        if any(parameter.get("in") == "query" for parameter in get.get("parameters", [])):
-            responses.setdefault("400", _json("BadParameters", "A query parameter is malformed."))
+        responses.setdefault(
+            "400",
+            _json(
+                "BadParameters",
+                "A query parameter is malformed or unknown to this endpoint (each key names one).",
+            ),
+        )
         responses.setdefault("404", _json("Error", "No such published item, or no such page."))
+        responses["429"] = _json("Error", "Too many requests from this client; see Retry-After.")
+        responses["429"]["headers"] = retry_after
+        responses["500"] = _json("Error", "Unexpected server error; it has been logged.")
+        responses["503"] = _json("Error", "The service is briefly unavailable (e.g. its database).")
+        responses["503"]["headers"] = retry_after
     return result

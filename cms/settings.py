@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "adminsortable2",
     "reversion",
     "django_prose_editor",
+    "axes",
     "cms",
     "clinics",
     "articles",
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # 413 and 429 under /api/ before anything else runs (cms/guard.py).
+    "cms.guard.APIGuardMiddleware",
     # Before sessions and auth: a cached public response skips them.
     "cms.caching.PublicAPICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -86,11 +91,37 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or hung is a quick 503, not a stuck worker: connecting gives up after
+    # DJANGO_DB_CONNECT_TIMEOUT seconds, a statement after DJANGO_DB_STATEMENT_TIMEOUT (0: no limit,
+    # e.g. for a long bulk job; PgBouncer refuses this startup option: set it on the role there).
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    database_options.setdefault("connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
+    statement_timeout = env.int("DJANGO_DB_STATEMENT_TIMEOUT", default=10)
+    if statement_timeout:
+        server_options = [database_options.get("options", ""), f"-c statement_timeout={statement_timeout}s"]
+        database_options["options"] = " ".join(filter(None, server_options))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a login while its username and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for AXES_COOLOFF_TIME hours. Pairing the two means an
+# attacker cannot lock a clinician out from elsewhere.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cms.guard.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -173,7 +204,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cms.errors.api_exception_handler",
+    # The client address for rate limits: REMOTE_ADDR, or behind n trusted proxies the n-th
+    # X-Forwarded-For address from the right. Never the whole header, which the client writes.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # ?format= would pick a renderer; the API has one, and the strict query contract refuses it.
+    "URL_FORMAT_OVERRIDE": None,
 }
+# Anonymous API requests per client ("600/min", "20/s"...; empty: no limit), see cms/guard.py.
+API_ANON_RATE = env.str("API_ANON_RATE", default="600/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Careleaf API",

@@ -25,8 +25,8 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema", http_method_names=READ_ONLY),
         name="api-docs",
     ),
-    # Slash-terminated only, so /api/v1/articles still gets CommonMiddleware's APPEND_SLASH redirect.
-    re_path(r"^api/.*/$", api_not_found),
+    # Every other /api/ path: a JSON 404 (or the redirect that adds a missing trailing slash).
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]
 

@@ -131,7 +131,7 @@ def test_clinic_change_form_reorders_contact_links(staff_client):
 @pytest.mark.parametrize(
     ("kind", "url", "message"),
     [
-        ("facebook", "https://evil.example/", "A Facebook link must point to facebook.com or fb.com."),
+        ("facebook", "https://evil.example/", "Facebook links must point to facebook.com or fb.com."),
         ("phone", "javascript:alert(1)", "A phone link must be a tel: number, e.g. tel:+17655550100."),
         (
             "website",

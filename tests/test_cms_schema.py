@@ -81,7 +81,13 @@ def test_openapi_schema_describes_every_article_filter(api):
 
 
 def test_openapi_schema_documents_the_error_responses(api):
-    paths = _schema(api)["paths"]
-    assert set(paths["/api/v1/articles/"]["get"]["responses"]) == {"200", "400", "404"}
-    assert set(paths["/api/v1/clinics/{slug}/"]["get"]["responses"]) >= {"200", "404"}
-    assert set(paths["/api/v1/preview/{token}/"]["get"]["responses"]) >= {"200", "403"}
+    schema = _schema(api)
+    paths = schema["paths"]
+    errors = {"400", "404", "429", "500", "503"}
+    assert set(paths["/api/v1/articles/"]["get"]["responses"]) == {"200"} | errors
+    assert set(paths["/api/v1/clinics/{slug}/"]["get"]["responses"]) == {"200"} | errors
+    assert set(paths["/api/v1/preview/{token}/"]["get"]["responses"]) == {"200", "403"} | errors
+    too_many = paths["/api/v1/articles/{slug}/"]["get"]["responses"]["429"]
+    assert too_many["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "Retry-After" in too_many["headers"]
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]

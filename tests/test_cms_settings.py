@@ -1,5 +1,6 @@
 """Production settings, checked in a fresh interpreter: the test process has its own settings."""
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x9!" + "k" * 60 + "-production-like-secret",
     "DJANGO_ALLOWED_HOSTS": "api.clinic.example",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
+    "FRONTEND_ARTICLE_URL": "https://www.clinic.example/articles/{slug}",
+    "FRONTEND_PREVIEW_URL": "https://www.clinic.example/preview?token={token}",
 }
 
 
@@ -38,6 +41,44 @@ def test_deploy_check_is_clean_with_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_deploy_check_warns_about_front_end_addresses_left_at_localhost():
+    env = PRODUCTION_ENV | {"FRONTEND_ARTICLE_URL": "http://localhost:3000/articles/{slug}"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "careleaf.W001" in result.stderr + result.stdout
+    assert "FRONTEND_ARTICLE_URL" in result.stderr + result.stdout
+
+
+def test_production_settings_harden_cookies_transport_and_connections():
+    script = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'debug': s.DEBUG, 'hsts': s.SECURE_HSTS_SECONDS, 'subdomains': s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        "'proxy_ssl': s.SECURE_PROXY_SSL_HEADER, 'ssl_redirect': s.SECURE_SSL_REDIRECT,"
+        "'session_secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': s.CSRF_COOKIE_SECURE,"
+        "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE'],"
+        "'health_checks': s.DATABASES['default']['CONN_HEALTH_CHECKS'],"
+        "'renderers': s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'],"
+        "'validators': len(s.AUTH_PASSWORD_VALIDATORS), 'axes': 'axes' in s.INSTALLED_APPS}))"
+    )
+    result = _manage("shell", "-c", script, **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "debug": False,
+        "hsts": 31_536_000,
+        "subdomains": True,
+        "proxy_ssl": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "ssl_redirect": True,
+        "session_secure": True,
+        "csrf_secure": True,
+        "conn_max_age": 60,
+        "health_checks": True,
+        # JSON only: the browsable API is a debugging aid, not a public page.
+        "renderers": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
+        "validators": 4,
+        "axes": True,
+    }
 
 
 @pytest.mark.django_db

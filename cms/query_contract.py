@@ -1,0 +1,48 @@
+"""The API's strict query contract: a parameter an endpoint does not know is a 400 naming it.
+
+DRF and django-filter ignore unknown parameters, so a typo (``?conditon=``) or a probe
+(``?status=draft``, ``?clinic__name__startswith=``) silently returns the unfiltered list; a client
+should learn at once that the API did not do what it asked.
+"""
+
+from rest_framework.exceptions import ValidationError
+
+# Added by analytics and caches, never meant for us: always allowed.
+TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "_"})
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_tracking(name: str) -> bool:
+    return name in TRACKING_PARAMETERS or name.startswith("utm_")
+
+
+class StrictQueryParameters:
+    """DRF view mixin: refuse query parameters this endpoint does not define."""
+
+    def initial(self, request, *args, **kwargs):
+        # First: before content negotiation reads ?format=. Reads only: any other method goes on to
+        # its 405 (with Allow) or OPTIONS answer, whatever its query string.
+        if request.method in READ_METHODS:
+            self.refuse_unknown_query_parameters(request)
+        super().initial(request, *args, **kwargs)
+
+    def refuse_unknown_query_parameters(self, request):
+        allowed = self.allowed_query_parameters()
+        unknown = sorted(
+            name for name in request.query_params if name not in allowed and not is_tracking(name)
+        )
+        if unknown:
+            accepted = ", ".join(sorted(allowed)) or "no query parameters"
+            message = f"Unknown query parameter; this endpoint accepts {accepted}."
+            raise ValidationError({name[:100]: [message] for name in unknown})
+
+    def allowed_query_parameters(self) -> set[str]:
+        if getattr(self, "action", None) != "list":
+            return set()
+        allowed = set()
+        if self.paginator is not None:
+            allowed |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            allowed |= set(filterset_class.base_filters)
+        return allowed
