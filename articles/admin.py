@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -34,6 +33,7 @@ from articles.models import (
     Risk,
     Section,
 )
+from cms.admin import RetryOnUniqueRace
 
 
 class EditableWithArticle:
@@ -180,7 +180,7 @@ class ReadabilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
+class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -286,19 +286,8 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
             return [inline for inline in self.inlines if not issubclass(inline, ReadOnlyInline)]
         return self.inlines
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return self._changeform_view_as_version(request, object_id, form_url, extra_context)
-        except IntegrityError:
-            if request.method != "POST":
-                raise
-            # Two saves of one slug at the same moment both pass the form's uniqueness check, and
-            # the database refuses the second. Its transaction is rolled back: checked again, the
-            # form now sees the other article and says so. A second IntegrityError is a real bug.
-            return self._changeform_view_as_version(request, object_id, form_url, extra_context)
-
     # Every admin save of an article is one version, children included.
-    def _changeform_view_as_version(self, request, object_id, form_url, extra_context):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with reversion.create_revision():
             reversion.set_user(request.user)
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -494,7 +483,7 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(article))
 
 
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
     list_display = ["name", "slug", "used_by"]
     # Repeated from Meta: the "used by" count groups the query, and grouping drops Meta.ordering.
     ordering = ["name", "pk"]

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db import models
 
 from clinics.models import Clinic, ContactLink
+from cms.admin import RetryOnUniqueRace
 
 
 class ContactLinkInline(SortableTabularInline):
@@ -12,7 +13,7 @@ class ContactLinkInline(SortableTabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(SortableAdminBase, admin.ModelAdmin):
+class ClinicAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
     list_display = ["name", "city", "region", "specialty", "updated_at"]
     search_fields = ["name", "city", "specialty"]
     prepopulated_fields = {"slug": ["name"]}

@@ -93,11 +93,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that is down or hung is a quick 503, not a stuck worker: connecting gives up after
-    # DJANGO_DB_CONNECT_TIMEOUT seconds, a statement after DJANGO_DB_STATEMENT_TIMEOUT (0: no limit,
-    # e.g. for a long bulk job; PgBouncer refuses this startup option: set it on the role there).
+    # DJANGO_DB_CONNECT_TIMEOUT seconds, a statement after DJANGO_DB_STATEMENT_TIMEOUT (0: no limit).
+    # The web entry points (cms/wsgi.py, cms/asgi.py) default it to 10 s; management commands
+    # (migrate, imports, backups) run without one. PgBouncer refuses this startup option: set
+    # statement_timeout on the database role there instead.
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
     database_options.setdefault("connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
-    statement_timeout = env.int("DJANGO_DB_STATEMENT_TIMEOUT", default=10)
+    statement_timeout = env.int("DJANGO_DB_STATEMENT_TIMEOUT", default=0)
     if statement_timeout:
         server_options = [database_options.get("options", ""), f"-c statement_timeout={statement_timeout}s"]
         database_options["options"] = " ".join(filter(None, server_options))

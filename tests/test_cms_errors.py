@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory
 from rest_framework.exceptions import ValidationError
 
@@ -45,3 +46,39 @@ def test_unknown_api_path_is_json_even_in_debug(api, settings):
     response = api.get("/api/v1/articles/extra/path/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found: there is no API endpoint at this address."}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "error", [OperationalError("server closed the connection"), InterfaceError("closed")]
+)
+def test_a_database_outage_under_api_is_a_json_503_with_retry_after(api, monkeypatch, error):
+    def unavailable(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("articles.views.ArticleViewSet.list", unavailable)
+    api.raise_request_exception = False
+
+    response = api.get("/api/v1/articles/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json() == {"detail": "The service is briefly unavailable. Try again in a few seconds."}
+    assert "closed" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_response_cache_answers_503_when_the_database_is_down(monkeypatch):
+    from tests.test_cms_caching import wsgi_get
+
+    def unavailable():
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr("cms.caching.connection.ensure_connection", unavailable)
+
+    response = wsgi_get("/api/v1/articles/")
+
+    assert response["status"] == 503
+    assert json.loads(response["body"]) == {
+        "detail": "The service is briefly unavailable. Try again in a few seconds."
+    }
