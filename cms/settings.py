@@ -146,21 +146,21 @@ STORAGES = {
 }
 
 # Caches: local memory per process by default; Redis (shared by every app server) with REDIS_URL.
-# A dead or hung Redis is a cache miss, never an error: short timeouts, exceptions ignored.
+# A dead or hung Redis is a cache miss, never an error: short timeouts, then the cache is skipped
+# for a few seconds (cms/cache.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "cms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
+                "IGNORE_EXCEPTIONS": False,
                 "SOCKET_CONNECT_TIMEOUT": 0.25,
                 "SOCKET_TIMEOUT": 0.25,
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {

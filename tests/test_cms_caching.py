@@ -262,9 +262,9 @@ def test_not_found_responses_are_not_stored(pump, monkeypatch):
 def test_a_dead_redis_is_a_cache_miss_not_an_error(pump, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "cms.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.1, "SOCKET_TIMEOUT": 0.1},
+            "OPTIONS": {"IGNORE_EXCEPTIONS": False, "SOCKET_CONNECT_TIMEOUT": 0.1, "SOCKET_TIMEOUT": 0.1},
         }
     }
     first, second = wsgi_get(DETAIL), wsgi_get(DETAIL)
