@@ -113,11 +113,8 @@ class DateOrDateTimeField(forms.CharField):
             raise forms.ValidationError(INVALID_DATE, params={"value": value})
         if date is not None:
             moment = datetime.datetime.combine(date, datetime.time.min)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        else:
-            # PostgreSQL refuses UTC offsets beyond 15:59, Python allows up to 23:59: compare in UTC.
-            moment = moment.astimezone(datetime.UTC)
+        # An explicit offset becomes UTC: PostgreSQL refuses offsets beyond 15:59, Python allows 23:59.
+        moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment.astimezone(datetime.UTC)
         return moment, date is not None
 
 
@@ -170,6 +167,7 @@ class ArticleFilter(django_filters.FilterSet):
             help_text=f"Condition slug; several, comma-separated, match any of them (at most {MAX_SLUGS}).",
         ),
         pattern=SLUG_LIST_PATTERN,
+        example="cancer-pain,failed-back-surgery-syndrome",
     )
     risk = documented(
         SlugListFilter(
@@ -177,8 +175,13 @@ class ArticleFilter(django_filters.FilterSet):
             help_text=f"Risk slug; several, comma-separated, match any of them (at most {MAX_SLUGS}).",
         ),
         pattern=SLUG_LIST_PATTERN,
+        example="infection",
     )
-    clinic = documented(SlugFilter(field_name="clinic__slug", help_text="Clinic slug."), pattern=CLINIC_PATTERN)
+    clinic = documented(
+        SlugFilter(field_name="clinic__slug", help_text="Clinic slug."),
+        pattern=CLINIC_PATTERN,
+        example="lafayette-pain-care",
+    )
     published_after = documented(
         DateOrDateTimeFilter(
             method="filter_published_after",
@@ -189,6 +192,7 @@ class ArticleFilter(django_filters.FilterSet):
             ),
         ),
         pattern=DATE_OR_DATETIME_PATTERN,
+        example="2026-01-01",
     )
     published_before = documented(
         DateOrDateTimeFilter(
@@ -200,6 +204,7 @@ class ArticleFilter(django_filters.FilterSet):
             ),
         ),
         pattern=DATE_OR_DATETIME_PATTERN,
+        example="2030-12-31T23:59:59Z",
     )
     search = documented(
         SearchFilter(
@@ -211,6 +216,7 @@ class ArticleFilter(django_filters.FilterSet):
         ),
         maxLength=MAX_SEARCH_LENGTH,
         pattern=SEARCH_PATTERN,
+        example="pump catheter",
     )
     ordering = StableOrderingFilter(
         fields=ORDERING_FIELDS,
@@ -263,6 +269,7 @@ ORDERING_PARAMETER = OpenApiParameter(
             "enum": sorted([*ORDERING_FIELDS, *(f"-{field}" for field in ORDERING_FIELDS), ""]),
         },
         "maxItems": MAX_ORDERING_TERMS,
+        "example": ["title"],
     },
     style="form",
     explode=False,

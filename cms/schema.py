@@ -11,6 +11,14 @@ BAD_PARAMETERS_SCHEMA = {
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {"page_size": ["Must be a whole number from 1 to 100; got 'abc'."]},
 }
+# Not the API's answer but the HTTP server's, before Django sees the request: hence HTML, not JSON.
+URI_TOO_LONG = {
+    "description": (
+        "The request line (path and query string) is longer than the HTTP server in front of the API "
+        "accepts (gunicorn's default: 4094 bytes); that server answers, in HTML."
+    ),
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 
 
 def _json(schema_name: str, description: str) -> dict:
@@ -45,6 +53,7 @@ def add_error_responses(result, generator, request, public):
             ),
         )
         responses.setdefault("404", _json("Error", "No such published item, or no such page."))
+        responses["414"] = URI_TOO_LONG
         responses["429"] = _json("Error", "Too many requests from this client; see Retry-After.")
         responses["429"]["headers"] = retry_after
         responses["500"] = _json("Error", "Unexpected server error; it has been logged.")

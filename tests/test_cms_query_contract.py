@@ -94,3 +94,12 @@ def test_preview_takes_no_query_parameters(api):
 
     assert response.status_code == 400
     assert list(response.json()) == ["include_drafts"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "trace"])
+@pytest.mark.parametrize("path", ["/api/v1/articles/", "/api/v1/articles/public/", "/api/v1/preview/x/"])
+def test_a_write_method_is_a_405_whatever_its_query_string(api, content, method, path):
+    response = api.generic(method.upper(), path + "?page=1&status=draft")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"

@@ -83,7 +83,7 @@ def test_openapi_schema_describes_every_article_filter(api):
 def test_openapi_schema_documents_the_error_responses(api):
     schema = _schema(api)
     paths = schema["paths"]
-    errors = {"400", "404", "429", "500", "503"}
+    errors = {"400", "404", "414", "429", "500", "503"}
     assert set(paths["/api/v1/articles/"]["get"]["responses"]) == {"200"} | errors
     assert set(paths["/api/v1/clinics/{slug}/"]["get"]["responses"]) == {"200"} | errors
     assert set(paths["/api/v1/preview/{token}/"]["get"]["responses"]) == {"200", "403"} | errors
@@ -91,3 +91,5 @@ def test_openapi_schema_documents_the_error_responses(api):
     assert too_many["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     assert "Retry-After" in too_many["headers"]
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    # gunicorn's answer to an overlong request line, before the API: HTML, documented as such.
+    assert list(paths["/api/v1/risks/"]["get"]["responses"]["414"]["content"]) == ["text/html"]
