@@ -231,9 +231,12 @@ def new_database(tmp_path):
 
 
 def run_on_server(url: str, *statements: str) -> None:
+    """Run statements on the server's maintenance database: DATABASE_URL's own may not exist
+    (pytest works in test_<name>)."""
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as admin:
+    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as admin:
         for statement in statements:
             admin.execute(statement)
 
