@@ -34,6 +34,7 @@ run: install
 test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(MANAGE_DEV) check
 	$(MANAGE_DEV) makemigrations --check --dry-run
 	$(BIN)/pytest --cov --cov-report=term

@@ -33,7 +33,7 @@ from articles.models import (
     Risk,
     Section,
 )
-from cms.admin import RetryOnUniqueRace
+from cms.lib.admin import RetryOnUniqueRace
 
 
 class EditableWithArticle:

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 
 from articles import readability
-from articles.querysets import PUBLISHED, ArticleQuerySet, TopicQuerySet, section_statistics
+from articles.querysets import PUBLISHED, ArticleQuerySet, section_statistics
 from articles.rich_text import plain_text, sanitize_rich_text
 from clinics.validators import validate_web_url
 
@@ -54,8 +54,6 @@ class Topic(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = TopicQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -244,7 +242,9 @@ class Article(ReadabilityFields):
         self.lock_version += 1
         if self.pk is not None:
             # From the sections as stored now: this copy may have been loaded before they changed.
-            statistics = section_statistics([self.pk]).get(self.pk, readability.TextStatistics())
+            statistics = section_statistics(Section.objects.filter(article_id=self.pk)).get(
+                self.pk, readability.TextStatistics()
+            )
             self.flesch_kincaid_grade, self.smog_grade = (
                 statistics.flesch_kincaid_grade,
                 statistics.smog_grade,

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from articles.readability import TextStatistics
@@ -34,7 +34,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def update_readability(self) -> None:
         """Set each article's grades from its sections' summed counts (no signals, no lock bump)."""
-        totals = section_statistics(self)
+        sections = self.model._meta.get_field("sections").related_model.objects
+        totals = section_statistics(sections.filter(article__in=self))
         for pk in self.values_list("pk", flat=True):
             statistics = totals.get(pk, TextStatistics())
             self.model.objects.filter(pk=pk).update(
@@ -43,22 +44,18 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_list(self):
         """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""
-        return self.select_related("clinic").prefetch_related(*list_prefetches())
+        return self.select_related("clinic").prefetch_related(*list_prefetches(self.model))
 
     def for_detail(self):
         """ArticleDetailSerializer: eight queries whatever the number of children."""
-        return self.select_related("clinic", "reviewed_by").prefetch_related(*detail_prefetches())
+        return self.select_related("clinic", "reviewed_by").prefetch_related(*detail_prefetches(self.model))
 
 
-def section_statistics(articles) -> dict:
-    """{article pk: TextStatistics of its sections together}, in one grouped query."""
-    from articles.models import Section
-
+def section_statistics(sections) -> dict:
+    """{article pk: TextStatistics of these sections together}, in one grouped query."""
     return {
         row.pop("article_id"): TextStatistics(**row)
-        for row in Section.objects.filter(article__in=articles)
-        .values("article_id")
-        .annotate(
+        for row in sections.values("article_id").annotate(
             sentences=Sum("sentence_count"),
             words=Sum("word_count"),
             syllables=Sum("syllable_count"),
@@ -67,50 +64,24 @@ def section_statistics(articles) -> dict:
     }
 
 
-def list_prefetches():
-    from articles.models import ArticleCondition
+def _links(article_model, relation: str, topic: str) -> Prefetch:
+    """Prefetch an article's ordered topic links with their topic, in one query."""
+    links = article_model._meta.get_field(relation).related_model
+    return Prefetch(relation, queryset=links.objects.select_related(topic))
 
-    return [Prefetch("article_conditions", queryset=ArticleCondition.objects.select_related("condition"))]
+
+def list_prefetches(article_model):
+    return [_links(article_model, "article_conditions", "condition")]
 
 
-def detail_prefetches():
+def detail_prefetches(article_model):
     """What ArticleDetailSerializer reads beyond the article, clinic and reviewer: seven queries."""
-    from articles.models import ArticleRisk
-
     return [
-        *list_prefetches(),
-        Prefetch("article_risks", queryset=ArticleRisk.objects.select_related("risk")),
+        *list_prefetches(article_model),
+        _links(article_model, "article_risks", "risk"),
         "sections",
         "candidate_criteria",
         "contraindications",
         "references",
         "clinic__contact_links",
     ]
-
-
-class TopicQuerySet(models.QuerySet):
-    """Conditions and risks: each lists the published articles that name it."""
-
-    def public(self):
-        """Named by at least one published article, annotated with ``published_article_count``.
-
-        A term only a draft uses stays private: it can reveal what the clinic has not announced.
-        """
-        # order_by again: Django drops Meta.ordering from a grouped (annotated) query.
-        return (
-            self.annotate(published_article_count=Count("articles", filter=published_q("articles__")))
-            .filter(published_article_count__gt=0)
-            .order_by("name", "pk")
-        )
-
-    def with_published_articles(self):
-        """Prefetch ``published_articles`` (newest first) for the detail serializer."""
-        from articles.models import Article
-
-        return self.prefetch_related(
-            Prefetch(
-                "articles",
-                queryset=Article.objects.published().order_by("-published_at", "-pk"),
-                to_attr="published_articles",
-            )
-        )

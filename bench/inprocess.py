@@ -22,11 +22,11 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from api.caching import bump_content_version  # noqa: E402
+from api.rendering import rerender_all  # noqa: E402
+from api.search import rebuild_search_index  # noqa: E402
 from articles.models import Article, Condition  # noqa: E402
-from articles.rendering import rerender_all  # noqa: E402
-from articles.search import rebuild_search_index  # noqa: E402
 from bench.generate import TERMS, WORDS, generate  # noqa: E402
-from cms.caching import bump_content_version  # noqa: E402
 
 SAMPLE = 500
 

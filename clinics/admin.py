@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db import models
 
 from clinics.models import Clinic, ContactLink
-from cms.admin import RetryOnUniqueRace
+from cms.lib.admin import RetryOnUniqueRace
 
 
 class ContactLinkInline(SortableTabularInline):

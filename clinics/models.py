@@ -1,7 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from clinics.querysets import ClinicQuerySet
 from clinics.validators import validate_contact_url, validate_web_url
 
 
@@ -41,8 +40,6 @@ class Clinic(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ClinicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "cms",
     "clinics",
     "articles",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -56,9 +57,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # 413 and 429 under /api/ before anything else runs (cms/guard.py).
-    "cms.guard.APIGuardMiddleware",
+    "cms.lib.guard.APIGuardMiddleware",
     # Before sessions and auth: a cached public response skips them.
-    "cms.caching.PublicAPICacheMiddleware",
+    "api.caching.PublicAPICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,7 +118,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "cms.guard.client_address"
+AXES_CLIENT_IP_CALLABLE = "cms.lib.guard.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False
 
@@ -152,7 +153,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "cms.cache.ResilientRedisCache",
+            "BACKEND": "cms.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": False,
@@ -202,10 +203,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "cms.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "cms.lib.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "cms.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "cms.lib.errors.api_exception_handler",
     # The client address for rate limits: REMOTE_ADDR, or behind n trusted proxies the n-th
     # X-Forwarded-For address from the right. Never the whole header, which the client writes.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -230,7 +231,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cms.schema.add_error_responses",
+        "cms.lib.schema.add_error_responses",
     ],
 }
 

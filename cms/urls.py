@@ -1,24 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
-from articles.views import ArticleViewSet, ConditionViewSet, PreviewView, RiskViewSet
-from clinics.views import ClinicViewSet
-from cms.errors import api_not_found
+from cms.lib.errors import api_not_found
 
 READ_ONLY = ["get", "head"]
 
-router = DefaultRouter()
-router.include_format_suffixes = False
-router.register("articles", ArticleViewSet, basename="article")
-router.register("conditions", ConditionViewSet, basename="condition")
-router.register("risks", RiskViewSet, basename="risk")
-router.register("clinics", ClinicViewSet, basename="clinic")
-
 urlpatterns = [
-    path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="article-preview"),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(http_method_names=READ_ONLY), name="schema"),
     path(
         "api/docs/",
@@ -30,10 +19,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "cms.errors.bad_request"
-handler403 = "cms.errors.permission_denied"
-handler404 = "cms.errors.page_not_found"
-handler500 = "cms.errors.server_error"
+handler400 = "cms.lib.errors.bad_request"
+handler403 = "cms.lib.errors.permission_denied"
+handler404 = "cms.lib.errors.page_not_found"
+handler500 = "cms.lib.errors.server_error"
 
 admin.site.site_header = "Careleaf"
 admin.site.site_title = "Careleaf"

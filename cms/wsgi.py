@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_DB_STATEMENT_TIMEOUT", "10")
 
 django_application = get_wsgi_application()
 
-from cms.caching import ResponseCacheApp  # noqa: E402  (needs the settings loaded above)
+from api.caching import ResponseCacheApp  # noqa: E402  (needs the settings loaded above)
 
 application = ResponseCacheApp(django_application)

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from api.rendering import rerender_all
 from articles.models import (
     Article,
     ArticleCondition,
@@ -16,7 +17,6 @@ from articles.models import (
     Reviewer,
     Risk,
 )
-from articles.rendering import rerender_all
 from tests.factories import (
     make_archived,
     make_article,

@@ -18,7 +18,7 @@ def _parameters(api) -> dict:
 
 
 def test_filter_whitespace_is_what_python_strips_and_splits_on():
-    from articles.filters import WHITESPACE
+    from api.filters import WHITESPACE
 
     space = re.compile(f"[{WHITESPACE}]")
     characters = [chr(code) for code in range(sys.maxunicode + 1)]

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from api.structured_data import SPECIALTY_KEYWORDS, TREATMENT_TYPES, medical_specialties
 from articles.models import Contraindication, Reference, Reviewer
-from articles.structured_data import TREATMENT_TYPES
-from clinics.structured_data import SPECIALTY_KEYWORDS, medical_specialties
 from tests.factories import (
     make_article,
     make_clinic,

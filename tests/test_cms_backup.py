@@ -19,14 +19,14 @@ from django.db.models.signals import post_delete, post_save
 from django.db.utils import load_backend
 from django.utils import timezone
 
+from api.models import ContentVersion
+from api.rendering import rerender_all
+from api.search import search
 from articles import previews, revisions, workflow
 from articles.models import Article, ArticleDocument, Reference, Reviewer, Section
-from articles.rendering import rerender_all
 from articles.rich_text import sanitize_rich_text
-from articles.search import search
 from clinics.models import Clinic
 from cms.management.commands.export_content import exported_models
-from cms.models import ContentVersion
 from tests.admin_forms import ADD_ARTICLE, add_rows, new_article_data
 from tests.factories import (
     make_archived,
@@ -41,7 +41,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # The tables a restore must bring back row for row.
-COMPARED_APPS = {"articles", "clinics", "cms", "auth", "reversion", "admin"}
+COMPARED_APPS = {"articles", "clinics", "api", "auth", "reversion", "admin"}
 # Built again by the import, so compared on their own; permissions are made by migrate.
 REBUILT = {ArticleDocument, ContentVersion}
 NOT_EXPORTED = {Permission}
@@ -335,7 +335,7 @@ def test_import_saves_rows_raw_so_no_save_method_receiver_or_after_commit_work_r
         post_delete.disconnect(dispatch_uid="backup-test-delete")
 
     # Raw saves only, but for the new content version; the roles migrate made give way.
-    assert {label for label, raw in saves if not raw} == {"cms.ContentVersion"}
+    assert {label for label, raw in saves if not raw} == {"api.ContentVersion"}
     assert len([raw for _, raw in saves if raw]) == row_count(original)
     assert set(deletes) == {"auth.Group"}
     assert callbacks == []

@@ -5,8 +5,8 @@ import socket
 import pytest
 from django_redis.cache import RedisCache
 
-import cms.cache
-from cms.cache import ResilientRedisCache
+import cms.lib.cache
+from cms.lib.cache import ResilientRedisCache
 
 
 def redis_cache(location: str) -> ResilientRedisCache:
@@ -18,7 +18,7 @@ def redis_cache(location: str) -> ResilientRedisCache:
 
 @pytest.fixture(autouse=True)
 def _closed_breaker(monkeypatch):
-    monkeypatch.setattr(cms.cache, "_broken_until", 0.0)
+    monkeypatch.setattr(cms.lib.cache, "_broken_until", 0.0)
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_a_failing_redis_is_a_miss_then_is_skipped_for_a_while(redis_calls, hung
 def test_redis_is_tried_again_after_the_break(redis_calls, monkeypatch):
     cache = redis_cache("redis://127.0.0.1:1/0")
     cache.get("key")
-    monkeypatch.setattr(cms.cache, "_broken_until", 0.0)  # the break is over
+    monkeypatch.setattr(cms.lib.cache, "_broken_until", 0.0)  # the break is over
 
     cache.get("key")
 
@@ -82,6 +82,6 @@ def test_the_break_is_logged_once_as_a_warning(caplog):
     for _ in range(5):
         cache.get("key")
 
-    warnings = [record for record in caplog.records if record.name == "cms.cache"]
+    warnings = [record for record in caplog.records if record.name == "cms.lib.cache"]
     assert [record.levelname for record in warnings] == ["WARNING"]
     assert "cache skipped for 5.0 seconds" in warnings[0].getMessage()

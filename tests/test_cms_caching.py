@@ -9,11 +9,11 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.http import http_date
 
-import cms.caching
+import api.caching
+from api.caching import bump_content_version
+from api.rendering import rerender_all
 from articles import workflow
 from articles.models import Article, ArticleDocument, Reviewer
-from articles.rendering import rerender_all
-from cms.caching import bump_content_version
 from cms.wsgi import application
 from tests.factories import (
     make_article,
@@ -254,7 +254,7 @@ def test_responses_differ_by_origin_so_cors_headers_are_never_mixed_up(pump, set
 def test_not_found_responses_are_not_stored(pump, monkeypatch):
     assert wsgi_get("/api/v1/articles/nope/")["status"] == 404
     stored = []
-    monkeypatch.setattr(cms.caching.cache, "set", lambda *args, **kwargs: stored.append(args))
+    monkeypatch.setattr(api.caching.cache, "set", lambda *args, **kwargs: stored.append(args))
     assert wsgi_get("/api/v1/articles/nope/")["status"] == 404
     assert [key for key, *_ in stored if key.startswith("api:")] == []
 
@@ -262,7 +262,7 @@ def test_not_found_responses_are_not_stored(pump, monkeypatch):
 def test_a_dead_redis_is_a_cache_miss_not_an_error(pump, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "cms.cache.ResilientRedisCache",
+            "BACKEND": "cms.lib.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"IGNORE_EXCEPTIONS": False, "SOCKET_CONNECT_TIMEOUT": 0.1, "SOCKET_TIMEOUT": 0.1},
         }

@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory
 from rest_framework.exceptions import ValidationError
 
-from cms.errors import api_exception_handler, page_not_found, server_error
+from cms.lib.errors import api_exception_handler, page_not_found, server_error
 
 
 def test_server_error_under_api_is_a_json_object_without_details():
@@ -56,7 +56,7 @@ def test_a_database_outage_under_api_is_a_json_503_with_retry_after(api, monkeyp
     def unavailable(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("articles.views.ArticleViewSet.list", unavailable)
+    monkeypatch.setattr("api.views.ArticleViewSet.list", unavailable)
     api.raise_request_exception = False
 
     response = api.get("/api/v1/articles/")
@@ -74,7 +74,7 @@ def test_the_response_cache_answers_503_when_the_database_is_down(monkeypatch):
     def unavailable():
         raise OperationalError("could not connect to server: Connection refused")
 
-    monkeypatch.setattr("cms.caching.connection.ensure_connection", unavailable)
+    monkeypatch.setattr("api.caching.connection.ensure_connection", unavailable)
 
     response = wsgi_get("/api/v1/articles/")
 

@@ -60,13 +60,13 @@ def stored_state() -> dict:
     Equal before and after a request: nothing was created, deleted or saved.
     """
     state = {}
-    for app_label in ("articles", "clinics", "cms", "reversion"):
+    for app_label in ("articles", "clinics", "api", "reversion"):
         for model in apps.get_app_config(app_label).get_models():
             rows = model._base_manager.all()
             state[model._meta.label] = rows.count()
             if any(field.name == "updated_at" for field in model._meta.concrete_fields):
                 state[f"{model._meta.label}.updated_at"] = rows.aggregate(latest=Max("updated_at"))["latest"]
-    ContentVersion = apps.get_model("cms", "ContentVersion")
+    ContentVersion = apps.get_model("api", "ContentVersion")
     state["cms.ContentVersion.token"] = list(ContentVersion.objects.values_list("token", flat=True))
     return state
 

@@ -26,11 +26,29 @@ def _run(statements_by_vendor):
     return run
 
 
-def fill_the_index(apps, schema_editor):
-    # Plain SQL over the tables, so it holds for this migration whatever the models become.
-    from articles.search import rebuild_search_index
+# The index as this migration left it: title, summary, then the sections' headings and text.
+POSTGRES_FILL = """
+    UPDATE articles_article a SET search_vector =
+        setweight(to_tsvector('english', coalesce(a.title, '')), 'A')
+        || setweight(to_tsvector('english', coalesce(a.summary, '')), 'B')
+        || setweight(to_tsvector('english', coalesce((
+            SELECT string_agg(s.heading || ' ' || s.body_text, ' ')
+            FROM articles_section s WHERE s.article_id = a.id), '')), 'C')
+"""
+SQLITE_FILL = """
+    INSERT INTO articles_search (rowid, title, summary, body)
+    SELECT a.id, a.title, a.summary, coalesce((
+        SELECT group_concat(s.heading || ' ' || s.body_text, ' ')
+        FROM articles_section s WHERE s.article_id = a.id), '')
+    FROM articles_article a
+"""
 
-    rebuild_search_index(using=schema_editor.connection.alias)
+
+def fill_the_index(apps, schema_editor):
+    # Plain SQL over the tables, so it holds for this migration whatever the code becomes.
+    statement = {"postgresql": POSTGRES_FILL, "sqlite": SQLITE_FILL}.get(schema_editor.connection.vendor)
+    if statement:
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):

@@ -36,15 +36,14 @@ from django.utils import timezone
 
 FORMAT = "careleaf-content"
 FORMAT_VERSION = 1
-CONTENT_APPS = ("clinics", "articles", "cms")
+CONTENT_APPS = ("clinics", "articles")
 # What the content rows point at, or what records their history.
 RELATED_MODELS = ("auth.group", "auth.user", "reversion.revision", "reversion.version", "admin.logentry")
 # Derived from the other rows: import_content builds them again instead of loading them.
 DERIVED_MODELS = {
-    "articles.articledocument",  # the API's stored JSON (articles/rendering.py)
-    "cms.contentversion",  # the cache validator (cms/caching.py): a restore must issue a new one
+    "articles.articledocument",  # the API's stored JSON (api/rendering.py)
 }
-DERIVED_FIELDS = {"articles.article": {"search_vector"}}  # the search index (articles/search.py)
+DERIVED_FIELDS = {"articles.article": {"search_vector"}}  # the search index (api/search.py)
 CHUNK_SIZE = 2000
 
 

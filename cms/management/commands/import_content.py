@@ -19,9 +19,9 @@ from django.core.serializers.base import DeserializationError
 from django.core.serializers.python import Deserializer
 from django.db import DatabaseError, connection, transaction
 
-from articles.rendering import rerender_all
-from articles.search import rebuild_search_index
-from cms.caching import bump_content_version
+from api.caching import bump_content_version
+from api.rendering import rerender_all
+from api.search import rebuild_search_index
 from cms.management.commands.export_content import FORMAT, FORMAT_VERSION, exported_models, migration_state
 
 

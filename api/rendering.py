@@ -30,14 +30,14 @@ _CONTEXT = {"request": _PlaceholderRequest()}
 
 def render_detail(article) -> str:
     """Detail JSON of an article fetched with ``for_detail()`` (or its prefetches)."""
-    from articles.serializers import ArticleDetailSerializer
+    from api.serializers import ArticleDetailSerializer
 
     return orjson.dumps(ArticleDetailSerializer(article, context=_CONTEXT).data).decode()
 
 
 def render_item(article) -> str:
     """List-item JSON of an article fetched with ``for_list()`` or ``for_detail()``."""
-    from articles.serializers import ArticleSerializer
+    from api.serializers import ArticleSerializer
 
     return orjson.dumps(ArticleSerializer(article, context=_CONTEXT).data).decode()
 

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from api.caching import bump_content_version
+from api.rendering import rerender_all
+from api.search import rebuild_search_index
 from articles.models import Article, Section
-from articles.rendering import rerender_all
-from articles.search import rebuild_search_index
-from cms.caching import bump_content_version
 
 GRADED_FIELDS = [
     "sentence_count",

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
+from api.search import search
 from articles.models import Article, ArticleCondition, ArticleRisk
-from articles.search import search
-from cms.lookups import SLUG_PATTERN
+from cms.lib.lookups import SLUG_PATTERN
 
 MAX_SLUGS = 20
 MAX_SEARCH_LENGTH = 200

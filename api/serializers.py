@@ -1,8 +1,14 @@
+"""The public API's JSON shapes: articles, conditions and risks, clinics, previews.
+
+Read-only: every field is output only. Slugs, never database ids.
+"""
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.structured_data import article_jsonld, clinic_jsonld
 from articles.models import (
     Article,
     ArticleCondition,
@@ -13,9 +19,94 @@ from articles.models import (
     Risk,
     Section,
 )
-from articles.structured_data import article_jsonld
-from clinics.serializers import ArticleLinkSerializer, ClinicProfileSerializer, ClinicRefSerializer
-from cms.serializers import ReadOnlyModelSerializer
+from clinics.models import Clinic, ContactLink
+
+
+class ReadOnlyModelSerializer(serializers.ModelSerializer):
+    """For the read-only public API: every field is output only, so the OpenAPI schema marks each
+    one as always present (a field that is empty comes as "" or null, never missing)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class ArticleLinkSerializer(ReadOnlyModelSerializer):
+    """A published article named from elsewhere (a clinic, a condition, a risk)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
+
+    class Meta:
+        model = Article
+        fields = ["slug", "title", "url"]
+
+
+class ContactLinkSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = ContactLink
+        fields = ["kind", "label", "url"]
+
+
+class PostalAddressSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ["street_address", "city", "region", "postal_code", "country"]
+
+
+class ClinicRefSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ["slug", "name"]
+
+
+class ClinicProfileSerializer(ReadOnlyModelSerializer):
+    """The clinic in full, as shown on each article."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="clinic-detail", lookup_field="slug")
+    address = PostalAddressSerializer(source="*", read_only=True)
+    contact_links = ContactLinkSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "slug",
+            "name",
+            "url",
+            "description",
+            "specialty",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "contact_links",
+        ]
+
+
+class ClinicSerializer(ClinicProfileSerializer):
+    article_count = serializers.IntegerField(
+        source="published_article_count", read_only=True, help_text="Published articles only."
+    )
+
+    class Meta(ClinicProfileSerializer.Meta):
+        fields = [*ClinicProfileSerializer.Meta.fields, "article_count"]
+
+
+class ClinicDetailSerializer(ClinicSerializer):
+    articles = ArticleLinkSerializer(
+        source="published_articles", many=True, read_only=True, help_text="Newest first."
+    )
+    jsonld = serializers.SerializerMethodField(
+        help_text="schema.org JSON-LD (MedicalClinic) for the clinic's page."
+    )
+
+    class Meta(ClinicSerializer.Meta):
+        fields = [*ClinicSerializer.Meta.fields, "articles", "jsonld"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_jsonld(self, clinic) -> dict:
+        return clinic_jsonld(clinic)
 
 
 class ConditionRefSerializer(ReadOnlyModelSerializer):

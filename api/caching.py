@@ -2,7 +2,7 @@
 
 Two layers:
 - PublicAPICacheMiddleware (Django): every public GET under /api/v1/ gets a strong ETag and
-  Last-Modified derived from the content version (cms.models.ContentVersion), and
+  Last-Modified derived from the content version (api.models.ContentVersion), and
   If-None-Match / If-Modified-Since are answered with a 304 before any view runs.
 - ResponseCacheApp (WSGI, wraps Django in cms/wsgi.py): whole responses are kept in Django's cache
   under the version *and* the request's variant. A content change makes a new version, so the
@@ -21,9 +21,9 @@ from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from cms.errors import DATABASE_UNAVAILABLE, service_unavailable
-from cms.guard import throttle_wait, too_many_requests_body
-from cms.models import ContentVersion
+from api.models import ContentVersion
+from cms.lib.errors import DATABASE_UNAVAILABLE, service_unavailable
+from cms.lib.guard import throttle_wait, too_many_requests_body
 
 PUBLIC_PREFIX = "/api/v1/"
 PRIVATE_PREFIXES = ("/api/v1/preview/",)
@@ -102,7 +102,7 @@ class PublicAPICacheMiddleware:
         if not _is_public_read(request):
             return self.get_response(request)
         token, changed_at = current_version()
-        request.content_version = token  # for caches keyed by the version (articles.views)
+        request.content_version = token  # for caches keyed by the version (api.views)
         etag = f'"{token}-{_variant(request)}"'
         if self._not_modified(request, etag, changed_at):
             return self._with_validators(HttpResponseNotModified(), etag, changed_at)

@@ -11,21 +11,29 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles import previews
-from articles.filters import ORDERING_PARAMETER, ArticleFilter
-from articles.models import Article, ArticleDocument, Condition, Risk
-from articles.querysets import detail_prefetches
-from articles.rendering import render_detail, render_item, with_origin
-from articles.serializers import (
+from api.filters import ORDERING_PARAMETER, ArticleFilter
+from api.querysets import (
+    clinics_for_detail,
+    clinics_for_list,
+    public_topics,
+    public_topics_with_articles,
+)
+from api.rendering import render_detail, render_item, with_origin
+from api.serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
+    ClinicDetailSerializer,
+    ClinicSerializer,
     ConditionDetailSerializer,
     ConditionSerializer,
     RiskDetailSerializer,
     RiskSerializer,
 )
-from cms.lookups import SLUG_PATTERN
-from cms.query_contract import StrictQueryParameters
+from articles import previews
+from articles.models import Article, ArticleDocument, Condition, Risk
+from articles.querysets import detail_prefetches
+from cms.lib.lookups import SLUG_PATTERN
+from cms.lib.query_contract import StrictQueryParameters
 
 PAGING_PARAMETERS = ("page", "page_size")
 ID_LIST_SECONDS = 600
@@ -92,7 +100,7 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
         try:
             document = article.document.detail_json
         except ArticleDocument.DoesNotExist:
-            prefetch_related_objects([article], *detail_prefetches())
+            prefetch_related_objects([article], *detail_prefetches(Article))
             document = render_detail(article)
         return Response(Fragment(with_origin(document, _origin(request))))
 
@@ -111,8 +119,9 @@ class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     detail_serializer_class: type
 
     def get_queryset(self):
-        topics = self.model.objects.public()
-        return topics.with_published_articles() if self.action == "retrieve" else topics
+        if self.action == "retrieve":
+            return public_topics_with_articles(self.model)
+        return public_topics(self.model)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -134,6 +143,19 @@ class RiskViewSet(TopicViewSet):
     model = Risk
     list_serializer_class = RiskSerializer
     detail_serializer_class = RiskDetailSerializer
+
+
+class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
+    """Clinics with their contact links and published-article counts."""
+
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_queryset(self):
+        return clinics_for_detail() if self.action == "retrieve" else clinics_for_list()
+
+    def get_serializer_class(self):
+        return ClinicDetailSerializer if self.action == "retrieve" else ClinicSerializer
 
 
 class PreviewRefusalSerializer(serializers.Serializer):

@@ -18,6 +18,8 @@ class ContentVersion(models.Model):
     next_boundary_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Moved from the cms app; the table keeps its name.
+        db_table = "cms_contentversion"
         constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="cms_contentversion_single_row")]
 
     def __str__(self):
