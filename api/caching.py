@@ -1,68 +1,70 @@
 """HTTP caching for the public API: validators, Cache-Control, and a server-side response cache.
 
+Every public GET has a version, and only public content changes it:
+- an article's detail: its public row's ``etag`` (api.PublicArticle), which changes when a new
+  version of that article goes live or the vocabulary it shows changes, and with nothing else;
+- everything else (lists, search, conditions, risks, clinics, the root): the listing version
+  (api.ListingVersion), which changes when any publication starts or ends.
+Working-copy edits, submits, previews and review notes change neither.
+
 Two layers:
-- PublicAPICacheMiddleware (Django): every public GET under /api/v1/ gets a strong ETag and
-  Last-Modified derived from the content version (api.models.ContentVersion), and
-  If-None-Match / If-Modified-Since are answered with a 304 before any view runs.
+- PublicAPICacheMiddleware (Django): a strong ETag and Last-Modified from the version, and
+  If-None-Match / If-Modified-Since answered with a 304 before any view runs.
 - ResponseCacheApp (WSGI, wraps Django in cms/wsgi.py): whole responses are kept in Django's cache
-  under the version *and* the request's variant. A content change makes a new version, so the
-  next request misses and renders fresh content; a hit never enters Django at all.
+  under the version *and* the request's variant; a hit never enters Django at all.
 """
 
 import datetime
 import hashlib
+import re
+from typing import NamedTuple
 
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db import connection
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from api.models import ContentVersion
+from api import publications
+from api.models import PublicArticle
+from api.versions import read_listing_version
 from cms.lib.errors import DATABASE_UNAVAILABLE, service_unavailable
 from cms.lib.guard import throttle_wait, too_many_requests_body
+from cms.lib.lookups import SLUG_PATTERN
 
 PUBLIC_PREFIX = "/api/v1/"
 PRIVATE_PREFIXES = ("/api/v1/preview/",)
+ARTICLE_DETAIL = re.compile(rf"^/api/v1/articles/(?P<slug>{SLUG_PATTERN})/$")
 
 
-def next_boundary(now):
-    """The next moment a published article goes live or comes down (None if there is none)."""
-    from articles.models import Article
+class DetailRow(NamedTuple):
+    """What an article detail request needs: one indexed read of the public row."""
 
-    bounds = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
-        go_live=Min("published_at", filter=Q(published_at__gt=now)),
-        take_down=Min("expires_at", filter=Q(expires_at__gt=now)),
+    pk: int
+    etag: str
+    modified_at: datetime.datetime
+    detail_json: str | None
+
+
+def detail_row(slug: str) -> DetailRow | None:
+    """The visible public row at this address, if any (drafts and scheduled ones never are)."""
+    row = (
+        PublicArticle.objects.visible()
+        .filter(slug=slug)
+        .values_list("pk", "etag", "modified_at", "detail_json")
+        .first()
     )
-    return min((moment for moment in bounds.values() if moment), default=None)
+    return DetailRow(*row) if row else None
 
 
-@transaction.atomic
-def bump_content_version() -> None:
-    """Give the public content a new version. Call it inside the transaction that changed it."""
-    # Locked first, so two changes committing together cannot overwrite each other's boundary.
-    version, _ = ContentVersion.objects.select_for_update().get_or_create(pk=1)
-    now = timezone.now()
-    version.token = ContentVersion.new_token()
-    # Last-Modified has whole seconds: each version gets a second of its own, or an
-    # If-Modified-Since from the previous version could match a change made in the same second.
-    previous_second = version.changed_at.replace(microsecond=0)
-    version.changed_at = max(now, previous_second + datetime.timedelta(seconds=1))
-    version.next_boundary_at = next_boundary(now)
-    version.save()
-
-
-def current_version() -> tuple[str, object]:
-    """(token, changed_at) now; a scheduled go-live or take-down that has passed bumps it first."""
-    token, changed_at, boundary = ContentVersion.objects.values_list(
-        "token", "changed_at", "next_boundary_at"
-    ).get(pk=1)
-    if boundary is not None and boundary <= timezone.now():
-        bump_content_version()
-        token, changed_at = ContentVersion.objects.values_list("token", "changed_at").get(pk=1)
+def current_listing_version() -> tuple[str, datetime.datetime]:
+    """(token, changed_at) now; a scheduled moment that has passed renews it first."""
+    token, changed_at, boundary_passed = read_listing_version()
+    if boundary_passed:
+        publications.apply_boundaries()
+        token, changed_at, _ = read_listing_version()
     return token, changed_at
 
 
@@ -75,7 +77,7 @@ def _is_public_read(request) -> bool:
 
 
 def variant(scheme: str, host: str, path_and_query: str, accept: str, origin: str) -> str:
-    """What, besides the content version, decides the bytes and headers of a response."""
+    """What, besides the version, decides the bytes and headers of a response."""
     parts = f"{scheme}|{host}|{path_and_query}|{accept}|{origin}"
     return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
 
@@ -101,70 +103,102 @@ class PublicAPICacheMiddleware:
     def __call__(self, request):
         if not _is_public_read(request):
             return self.get_response(request)
-        token, changed_at = current_version()
-        request.content_version = token  # for caches keyed by the version (api.views)
+        version = self._version(request)
+        if version is None:  # no such public article: the view answers 404
+            return self.get_response(request)
+        token, modified_at = version
         etag = f'"{token}-{_variant(request)}"'
-        if self._not_modified(request, etag, changed_at):
-            return self._with_validators(HttpResponseNotModified(), etag, changed_at)
+        if self._not_modified(request, etag, modified_at):
+            return self._with_validators(HttpResponseNotModified(), etag, modified_at)
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:
             return response
-        return self._with_validators(response, etag, changed_at)
+        return self._with_validators(response, etag, modified_at)
 
     @staticmethod
-    def _not_modified(request, etag, changed_at) -> bool:
+    def _version(request):
+        match = ARTICLE_DETAIL.match(request.path_info)
+        if match:
+            # The view reads the same row from the request: a detail is this one query.
+            row = request.public_article = detail_row(match["slug"])
+            return (row.etag, row.modified_at) if row else None
+        token, changed_at = current_listing_version()
+        request.listing_version = token  # for caches keyed by the version (api.views)
+        return token, changed_at
+
+    @staticmethod
+    def _not_modified(request, etag, modified_at) -> bool:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
             return etag in parse_etags(if_none_match)
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return since is not None and int(changed_at.timestamp()) <= since
+        # A date later than now is not one this server sent: ignored (RFC 9110, 13.1.3).
+        if since is None or since > timezone.now().timestamp():
+            return False
+        return int(modified_at.timestamp()) <= since
 
-    def _with_validators(self, response, etag, changed_at):
+    def _with_validators(self, response, etag, modified_at):
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(changed_at.timestamp())
+        # Never later than Date. A version stamped a second ahead (see api/versions.py) shows
+        # this second meanwhile: an If-Modified-Since sent back with it gets a 200, not a 304,
+        # which is safe, and ETags revalidate as usual.
+        response["Last-Modified"] = http_date(min(modified_at.timestamp(), timezone.now().timestamp()))
         response["Cache-Control"] = self.cache_control
         return response
 
 
-def _read_version() -> tuple[str, bool]:
+def _read_version(path: str) -> tuple[str | None, bool]:
+    """(token, whether Django must renew the listing version first) in one small query."""
     connection.ensure_connection()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    match = ARTICLE_DETAIL.match(path)
     # The driver's own cursor: this runs on every cache hit, and Django's cursor wrappers cost
     # more than the query. Driver errors are still raised as Django's (OperationalError...).
     with connection.wrap_database_errors:
         cursor = connection.connection.cursor()
-        mark = "?" if connection.vendor == "sqlite" else "%s"
-        cursor.execute(
-            "SELECT token, next_boundary_at IS NOT NULL AND next_boundary_at <= "
-            f"{mark} FROM cms_contentversion WHERE id = 1",
-            [connection.ops.adapt_datetimefield_value(timezone.now())],
-        )
-        token, boundary_passed = cursor.fetchone()
+        if match:
+            cursor.execute(
+                f"SELECT etag FROM api_publicarticle WHERE slug = {mark} AND live_from <= {mark} "
+                f"AND (live_until IS NULL OR live_until > {mark}) LIMIT 1",
+                [match["slug"], now, now],
+            )
+            row = cursor.fetchone()
+            result = (row[0] if row else None), False
+        else:
+            cursor.execute(
+                "SELECT token, next_boundary_at IS NOT NULL AND next_boundary_at <= "
+                f"{mark} FROM cms_contentversion WHERE id = 1",
+                [now],
+            )
+            token, boundary_passed = cursor.fetchone()
+            result = token, bool(boundary_passed)
         cursor.close()
-    return token, boundary_passed
+    return result
 
 
-def _version_for_wsgi() -> str | None:
-    """The current token in one small query; None if Django should answer this request.
+def _version_for_wsgi(path: str) -> str | None:
+    """The path's current version token; None if Django should answer this request.
 
     Raises one of DATABASE_UNAVAILABLE when the database is down or too slow.
     """
     try:
         try:
-            token, boundary_passed = _read_version()
+            token, renew = _read_version(path)
         except DATABASE_UNAVAILABLE:
             if not getattr(connection.connection, "closed", False):
                 raise
             # A persistent connection the server dropped (it restarted): once more, on a new one.
             connection.close()
-            token, boundary_passed = _read_version()
+            token, renew = _read_version(path)
     except DATABASE_UNAVAILABLE:
         # Django never sees this request: closed here, or the next request would reuse it.
         connection.close()
         raise
     except Exception:  # anything else is Django's to report, with its own error handling
         return None
-    if boundary_passed:
-        return None  # let Django's middleware bump the version on this request
+    if renew:
+        return None  # let Django's middleware renew the version on this request
     return token
 
 
@@ -192,7 +226,7 @@ class ResponseCacheApp:
         if not (self.seconds and self._cacheable(environ)):
             return self.app(environ, start_response)
         try:
-            token = _version_for_wsgi()
+            token = _version_for_wsgi(environ.get("PATH_INFO", ""))
         except DATABASE_UNAVAILABLE:
             response = service_unavailable()
             start_response(f"503 {response.reason_phrase}", list(response.items()))
@@ -202,7 +236,7 @@ class ResponseCacheApp:
         key_variant = self._variant(environ)
         entry = cache.get(f"api:{token}:{key_variant}")
         if entry is not None:
-            # A miss meets the rate limit in Django (cms/guard.py); a hit must meet it here.
+            # A miss meets the rate limit in Django (cms/lib/guard.py); a hit must meet it here.
             wait = throttle_wait(environ)
             if wait is not None:
                 body = orjson.dumps(too_many_requests_body(wait))
@@ -228,8 +262,8 @@ class ResponseCacheApp:
             if hasattr(result, "close"):
                 result.close()
         headers = captured.get("headers", [])
-        etag = next((value for name, value in headers if name.lower() == "etag"), "")
         cookies = any(name.lower() == "set-cookie" for name, _ in headers)
+        etag = next((value for name, value in headers if name.lower() == "etag"), "")
         if captured.get("status") == self.STORED_STATUS and etag.startswith('"') and not cookies:
             # Stored under the version Django rendered with (in the ETag), not the one read above.
             rendered_token = etag.strip('"').split("-", 1)[0]

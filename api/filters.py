@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
+from api.models import PublicArticle, PublicArticleCondition, PublicArticleRisk
 from api.search import search
-from articles.models import Article, ArticleCondition, ArticleRisk
 from cms.lib.lookups import SLUG_PATTERN
 
 MAX_SLUGS = 20
@@ -227,20 +227,22 @@ class ArticleFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = Article
+        model = PublicArticle
         fields = []
         form = ArticleFilterForm
 
     def filter_condition(self, articles, name, slugs):
         if not slugs:
             return articles
-        named = ArticleCondition.objects.filter(article=OuterRef("pk"), condition__slug__in=slugs)
+        named = PublicArticleCondition.objects.filter(
+            public_article=OuterRef("pk"), condition__slug__in=slugs
+        )
         return articles.filter(Exists(named))
 
     def filter_risk(self, articles, name, slugs):
         if not slugs:
             return articles
-        named = ArticleRisk.objects.filter(article=OuterRef("pk"), risk__slug__in=slugs)
+        named = PublicArticleRisk.objects.filter(public_article=OuterRef("pk"), risk__slug__in=slugs)
         return articles.filter(Exists(named))
 
     def filter_published_after(self, articles, name, value):

@@ -1,42 +1,53 @@
 """The public side's reads of shared vocabulary: conditions, risks and clinics, with what patients
-can actually read from them."""
+can actually read from them (visible public rows only, never working copies)."""
 
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 
-from articles.models import Article
-from articles.querysets import published_q
+from api.models import PublicArticle, visible_q
 from clinics.models import Clinic
 
 
-def public_topics(model):
-    """Conditions or risks named by at least one published article, with
-    ``published_article_count``. A term only a draft uses stays private: it can reveal what the
-    clinic has not announced."""
+def public_topics(model, now=None):
+    """Conditions or risks named by at least one visible publication, with
+    ``published_article_count``. A term only a draft or a scheduled version names stays private:
+    it can reveal what the clinic has not announced."""
+    now = now or timezone.now()
     # order_by again: Django drops Meta.ordering from a grouped (annotated) query.
     return (
-        model.objects.annotate(published_article_count=Count("articles", filter=published_q("articles__")))
+        model.objects.annotate(
+            published_article_count=Count(
+                "public_links", filter=visible_q(now, "public_links__public_article__")
+            )
+        )
         .filter(published_article_count__gt=0)
         .order_by("name", "pk")
     )
 
 
-def _published_articles():
+def _published_articles(now) -> Prefetch:
     return Prefetch(
-        "articles",
-        queryset=Article.objects.published().order_by("-published_at", "-pk"),
+        "public_articles",
+        queryset=PublicArticle.objects.visible(now)
+        .order_by("-published_at", "-pk")
+        .only("pk", "slug", "title", "clinic_id"),
         to_attr="published_articles",
     )
 
 
 def public_topics_with_articles(model):
     """public_topics(), with ``published_articles`` (newest first) for the detail serializer."""
-    return public_topics(model).prefetch_related(_published_articles())
+    now = timezone.now()
+    return public_topics(model, now).prefetch_related(_published_articles(now))
 
 
-def clinics_for_list():
+def clinics_for_list(now=None):
     """ClinicSerializer: clinics with ``published_article_count``, then their contact links."""
+    now = now or timezone.now()
     return (
-        Clinic.objects.annotate(published_article_count=Count("articles", filter=published_q("articles__")))
+        Clinic.objects.annotate(
+            published_article_count=Count("public_articles", filter=visible_q(now, "public_articles__"))
+        )
         .order_by("name", "pk")
         .prefetch_related("contact_links")
     )
@@ -44,4 +55,5 @@ def clinics_for_list():
 
 def clinics_for_detail():
     """ClinicDetailSerializer: adds the clinic's published articles (one more query)."""
-    return clinics_for_list().prefetch_related(_published_articles())
+    now = timezone.now()
+    return clinics_for_list(now).prefetch_related(_published_articles(now))

@@ -1,87 +1,83 @@
-"""What a content change sets off, whichever path made it (admin, workflow, revert, scripts).
+"""What the public side does when what it shows changes. Connected in ApiConfig.ready().
 
-For every model the public API shows, after a save or delete, in the same transaction:
-  1. the stored JSON of the articles it appears in is cleared, and rendered again after commit
-     (articles/rendering.py);
-  2. the search index entries of those articles are refreshed, for text changes (articles/search.py);
-  3. the content version changes, so cached responses and ETags are renewed (cms/caching.py).
-Connected in ApiConfig.ready(). Bulk operations (QuerySet.update, bulk_create) send no
-signals: code that uses them calls these functions itself (see bench/generate.py).
+- articles.signals.publications_changed (a version approved, scheduled, ended): rebuild that
+  article's public rows (api/publications.py).
+- A publication deleted (its article was deleted): take it out of the search index, renew the
+  listing version.
+- Shared vocabulary saved or deleted (condition, risk, reviewer, clinic, contact link): the public
+  rows that show it are rendered again; listings get a new version when they show it too.
+
+Working-copy saves (articles, sections, criteria...) reach none of these: nothing public changes
+until a reviewer approves. Bulk operations (QuerySet.update, bulk_create) send no signals: after
+them, run ``manage.py refresh_content``.
 """
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db import connections, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
 
-from api.caching import bump_content_version
-from api.rendering import forget
-from api.search import reindex_articles
-from articles.models import (
-    Article,
-    ArticleCondition,
-    ArticleRisk,
-    CandidateCriterion,
-    Condition,
-    Contraindication,
-    Reference,
-    Reviewer,
-    Risk,
-    Section,
-)
+from api import publications, search
+from api.models import PublicArticle
+from api.versions import bump_listing_version
+from articles.models import Condition, Publication, Reviewer, Risk
+from articles.signals import publications_changed
 from clinics.models import Clinic, ContactLink
 
 
-def _articles_showing(instance):
-    """Ids of the articles whose API JSON shows ``instance``."""
-    if isinstance(instance, Article):
-        return [instance.pk]
-    if isinstance(
-        instance, (Section, CandidateCriterion, Contraindication, Reference, ArticleCondition, ArticleRisk)
-    ):
-        return [instance.article_id]
-    related = {
-        Condition: "article_conditions__condition",
-        Risk: "article_risks__risk",
-        Reviewer: "reviewed_by",
-        Clinic: "clinic",
-    }
-    if isinstance(instance, ContactLink):
-        return Article.objects.filter(clinic_id=instance.clinic_id).values_list("pk", flat=True)
-    lookup = related[type(instance)]
-    return Article.objects.filter(**{lookup: instance.pk}).values_list("pk", flat=True)
+def publication_changed(sender, article_ids, **kwargs):
+    publications.sync(article_ids)
+
+
+@transaction.atomic
+def publication_deleted(sender, instance, **kwargs):
+    search.unindex([instance.pk])
+    bump_listing_version()
+
+
+def _rows_showing(instance):
+    """The public rows whose JSON shows ``instance``."""
+    if isinstance(instance, Condition):
+        return PublicArticle.objects.filter(conditions=instance.pk)
+    if isinstance(instance, Risk):
+        return PublicArticle.objects.filter(risks=instance.pk)
+    if isinstance(instance, Reviewer):
+        return PublicArticle.objects.filter(reviewer=instance.pk)
+    clinic_id = instance.pk if isinstance(instance, Clinic) else instance.clinic_id
+    return PublicArticle.objects.filter(clinic=clinic_id)
 
 
 @transaction.atomic  # a save outside any transaction (a script, the shell) still gets one here
-def content_changed(sender, instance, raw=False, **kwargs):
-    if raw:  # loaddata: the fixture's rows are not live edits
+def vocabulary_changed(sender, instance, raw=False, **kwargs):
+    if raw:  # loaddata and import_content: the rows are not live edits
         return
-    article_ids = list(_articles_showing(instance))
-    forget(article_ids)
-    if isinstance(instance, (Article, Section)):
-        reindex_articles(article_ids)
-    bump_content_version()
+    rows = _rows_showing(instance)
+    publications.mark_stale(rows)
+    # Clinics are listed whether or not they publish; conditions and risks once an article names
+    # them; reviewers only inside article details.
+    if isinstance(instance, (Clinic, ContactLink)) or (not isinstance(instance, Reviewer) and rows.exists()):
+        bump_listing_version()
 
 
-CONTENT_MODELS = [
-    Article,
-    Section,
-    CandidateCriterion,
-    Contraindication,
-    Reference,
-    ArticleCondition,
-    ArticleRisk,
-    Condition,
-    Risk,
-    Reviewer,
-    Clinic,
-    ContactLink,
-]
+def build_missing_rows(sender, app_config=None, using="default", **kwargs):
+    """After migrate: public rows for publications that have none (the migration that created
+    publications cannot render JSON with code that may have changed since)."""
+    if app_config is None or app_config.label != "api":
+        return
+    tables = connections[using].introspection.table_names()
+    if PublicArticle._meta.db_table in tables and Publication._meta.db_table in tables:
+        publications.build_missing()
+
+
+VOCABULARY = [Condition, Risk, Reviewer, Clinic, ContactLink]
 
 
 def connect() -> None:
-    for model in CONTENT_MODELS:
+    publications_changed.connect(publication_changed, dispatch_uid="api-publications-changed")
+    post_delete.connect(publication_deleted, sender=Publication, dispatch_uid="api-publication-deleted")
+    for model in VOCABULARY:
         post_save.connect(
-            content_changed, sender=model, dispatch_uid=f"content-changed-save-{model.__name__}"
+            vocabulary_changed, sender=model, dispatch_uid=f"api-vocabulary-save-{model.__name__}"
         )
         post_delete.connect(
-            content_changed, sender=model, dispatch_uid=f"content-changed-delete-{model.__name__}"
+            vocabulary_changed, sender=model, dispatch_uid=f"api-vocabulary-delete-{model.__name__}"
         )
+    post_migrate.connect(build_missing_rows, dispatch_uid="api-build-missing-rows")

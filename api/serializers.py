@@ -19,6 +19,7 @@ from articles.models import (
     Risk,
     Section,
 )
+from articles.states import State
 from clinics.models import Clinic, ContactLink
 
 
@@ -33,14 +34,12 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
         return fields
 
 
-class ArticleLinkSerializer(ReadOnlyModelSerializer):
+class ArticleLinkSerializer(serializers.Serializer):
     """A published article named from elsewhere (a clinic, a condition, a risk)."""
 
+    slug = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
-
-    class Meta:
-        model = Article
-        fields = ["slug", "title", "url"]
 
 
 class ContactLinkSerializer(ReadOnlyModelSerializer):
@@ -269,6 +268,29 @@ class ArticleDetailSerializer(ArticleSerializer):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_jsonld(self, article) -> dict:
         return article_jsonld(article)
+
+
+class PreviewVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The saved version shown; the article's History lists it.")
+    saved_at = serializers.DateTimeField(help_text="When that version was saved.")
+    state = serializers.ChoiceField(choices=State.choices, help_text="The article's state now.")
+    is_live = serializers.BooleanField(help_text="Patients read exactly this text now.")
+
+
+class ArticlePreviewSerializer(ArticleDetailSerializer):
+    """A saved version of the working copy, before (or instead of) what is live."""
+
+    published_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the article first went live; null if it never has."
+    )
+    preview = serializers.SerializerMethodField(help_text="Which version this is.")
+
+    class Meta(ArticleDetailSerializer.Meta):
+        fields = [*ArticleDetailSerializer.Meta.fields, "preview"]
+
+    @extend_schema_field(PreviewVersionSerializer)
+    def get_preview(self, article) -> dict:
+        return PreviewVersionSerializer(self.context["preview"]).data
 
 
 class ConditionSerializer(ReadOnlyModelSerializer):

@@ -2,7 +2,6 @@ import hashlib
 from array import array
 
 from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from orjson import Fragment
@@ -11,16 +10,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import publications, rendering
+from api.caching import detail_row
 from api.filters import ORDERING_PARAMETER, ArticleFilter
-from api.querysets import (
-    clinics_for_detail,
-    clinics_for_list,
-    public_topics,
-    public_topics_with_articles,
-)
-from api.rendering import render_detail, render_item, with_origin
+from api.models import PublicArticle
+from api.querysets import clinics_for_detail, clinics_for_list, public_topics, public_topics_with_articles
 from api.serializers import (
     ArticleDetailSerializer,
+    ArticlePreviewSerializer,
     ArticleSerializer,
     ClinicDetailSerializer,
     ClinicSerializer,
@@ -29,9 +26,9 @@ from api.serializers import (
     RiskDetailSerializer,
     RiskSerializer,
 )
-from articles import previews
-from articles.models import Article, ArticleDocument, Condition, Risk
-from articles.querysets import detail_prefetches
+from articles import previews, snapshots, workflow
+from articles.models import Condition, Publication, Risk
+from articles.readability import TextStatistics
 from cms.lib.lookups import SLUG_PATTERN
 from cms.lib.query_contract import StrictQueryParameters
 
@@ -41,42 +38,46 @@ ID_LIST_SECONDS = 600
 
 @extend_schema_view(list=extend_schema(parameters=[ORDERING_PARAMETER]))
 class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
-    """Published articles, newest first. Drafts, archived and scheduled articles never appear."""
+    """Published articles, newest first: the versions reviewers approved. Drafts, working copies,
+    archived and scheduled versions never appear."""
 
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
     filterset_class = ArticleFilter
 
     def get_queryset(self):
-        return Article.objects.published()
+        return PublicArticle.objects.visible()
 
     def get_serializer_class(self):
         return ArticleDetailSerializer if self.action == "retrieve" else ArticleSerializer
 
-    # Both actions serve the JSON stored for each article (articles/rendering.py), rendering with
-    # the serializers above only what a change has just cleared.
+    # Both actions serve the JSON stored for each publication (api/publications.py), rendering
+    # only what a vocabulary change has just cleared.
     def list(self, request, *args, **kwargs):
         page = list(self.paginate_queryset(self._matching_ids(request)))
         documents = dict(
-            ArticleDocument.objects.filter(article_id__in=page).values_list("article_id", "summary_json")
+            PublicArticle.objects.filter(pk__in=page, summary_json__isnull=False).values_list(
+                "pk", "summary_json"
+            )
         )
         missing = [pk for pk in page if pk not in documents]
         if missing:
-            # Still public: an article unpublished or deleted since the id list was made drops out.
-            rendered = self.get_queryset().filter(pk__in=missing).for_list()
-            documents |= {article.pk: render_item(article) for article in rendered}
+            # Still visible: a version that ended since the id list was made drops out.
+            visible = self.get_queryset().filter(pk__in=missing).values("pk")
+            rendered = publications.render(Publication.objects.filter(pk__in=visible))
+            documents |= {pk: item for pk, (_detail, item) in rendered.items()}
         origin = _origin(request)
         return self.get_paginated_response(
-            [Fragment(with_origin(documents[pk], origin)) for pk in page if pk in documents]
+            [Fragment(rendering.with_origin(documents[pk], origin)) for pk in page if pk in documents]
         )
 
     def _matching_ids(self, request):
-        """The ids of every article this request's filters match, in order: one query per content
+        """The ids of every row this request's filters match, in order: one query per listing
         version and set of filters, then from the cache. Counting and paging are then free at any
         depth, whatever the number of articles."""
         filters = sorted((k, v) for k, v in request.query_params.lists() if k not in PAGING_PARAMETERS)
         digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
-        key = f"api-ids:{request.content_version}:{digest}"
+        key = f"api-ids:{request.listing_version}:{digest}"
         ids = array("q")
         packed = cache.get(key)
         if packed is None:
@@ -88,21 +89,14 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
         return ids
 
     def retrieve(self, request, *args, **kwargs):
-        article = (
-            self.get_queryset()
-            .select_related("clinic", "reviewed_by", "document")
-            .defer("search_vector")
-            .filter(slug=kwargs["slug"])
-            .first()
-        )
-        if article is None:
+        # PublicAPICacheMiddleware has read the row for the ETag already.
+        row = getattr(request, "public_article", None) or detail_row(kwargs["slug"])
+        if row is None:
             raise NotFound("No Article matches the given query.")
-        try:
-            document = article.document.detail_json
-        except ArticleDocument.DoesNotExist:
-            prefetch_related_objects([article], *detail_prefetches(Article))
-            document = render_detail(article)
-        return Response(Fragment(with_origin(document, _origin(request))))
+        document = row.detail_json
+        if document is None:
+            document = publications.render(Publication.objects.filter(pk=row.pk))[row.pk][0]
+        return Response(Fragment(rendering.with_origin(document, _origin(request))))
 
 
 def _origin(request) -> str:
@@ -163,25 +157,40 @@ class PreviewRefusalSerializer(serializers.Serializer):
 
 
 class PreviewView(StrictQueryParameters, APIView):
-    """One saved version of an article, opened with a signed preview token from the admin.
-
-    Same JSON as the article detail. Expired, tampered or revoked tokens get a 403 with the reason.
-    """
+    """One saved version of an article's working copy, opened with a signed preview token from
+    the admin: the article detail's JSON, plus which version it is (``preview``). Expired,
+    tampered or revoked tokens get a 403 with the reason."""
 
     filter_backends = []
 
     @extend_schema(
         responses={
-            200: ArticleDetailSerializer,
+            200: ArticlePreviewSerializer,
             403: OpenApiResponse(PreviewRefusalSerializer, description="Expired, invalid or revoked."),
         }
     )
     def get(self, request, token):
         try:
-            snap = previews.open_token(token)
+            preview = previews.open_token(token)
         except previews.PreviewRefused as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
-        return Response(ArticleDetailSerializer(snap.article, context={"request": request}).data)
+        snap = preview.snapshot
+        rendering.attach_vocabulary([snap], deleted_topics_shown=True)
+        article = snap.article
+        # The saved article row may predate its sections' last change: grade what this version shows.
+        totals = sum((section.statistics for section in snap.sections), start=TextStatistics())
+        article.flesch_kincaid_grade, article.smog_grade = totals.flesch_kincaid_grade, totals.smog_grade
+        live = Publication.objects.filter(article_id=article.pk).visible().first()
+        about = {
+            "version": preview.version.pk,
+            "saved_at": preview.version.revision.date_created,
+            "state": workflow.state_of(preview.link.article),
+            # By content: a save or an approval without an edit makes a new version of the same text.
+            "is_live": live is not None
+            and snapshots.same_content(preview.snapshot, snapshots.from_content(live.content)),
+        }
+        context = {"request": request, "preview": about}
+        return Response(ArticlePreviewSerializer(article, context=context).data)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from articles import previews, revisions, workflow
+from articles import previews, publishing, revisions, snapshots, workflow
 from articles.admin_import import import_article_view
 from articles.forms import ArticleAdminForm, ReviewForm, TransitionForm
 from articles.models import (
@@ -28,11 +28,13 @@ from articles.models import (
     Condition,
     Contraindication,
     PreviewLink,
+    Publication,
     Reference,
     Reviewer,
     Risk,
     Section,
 )
+from articles.states import State
 from cms.lib.admin import RetryOnUniqueRace
 
 
@@ -123,8 +125,22 @@ class ReadOnlyInline(admin.TabularInline):
 class ArticleTransitionInline(ReadOnlyInline):
     model = ArticleTransition
     verbose_name_plural = "workflow history"
-    fields = ["at", "actor_name", "from_status", "to_status", "note"]
+    fields = ["at", "actor_name", "from_state", "to_state", "note"]
     readonly_fields = fields
+
+
+class PublicationInline(ReadOnlyInline):
+    model = Publication
+    verbose_name_plural = "published versions (newest first)"
+    fields = ["live_from", "live_until_display", "slug", "title", "approved_by_name", "approved_at"]
+    readonly_fields = fields
+
+    @admin.display(description="live until")
+    def live_until_display(self, publication):
+        until = publication.live_until
+        if until is not None and until <= publication.live_from:
+            return "never went live (replaced or withdrawn before its time)"
+        return "—" if until is None else timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
 
 
 class ClinicalReviewInline(ReadOnlyInline):
@@ -135,6 +151,32 @@ class ClinicalReviewInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("reviewer", "recorded_by")
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return State.choices
+
+    def queryset(self, request, articles):
+        value = self.value()
+        if value not in State.values:
+            return articles
+        approved = Q(is_live=True) | Q(is_scheduled=True)
+        status = Article.Status
+        conditions = {
+            State.DRAFT: Q(status=status.DRAFT) & ~approved,
+            State.IN_REVIEW: Q(status=status.IN_REVIEW) & ~approved,
+            State.LIVE_WITH_CHANGES: Q(status=status.DRAFT) & approved,
+            State.CHANGES_IN_REVIEW: Q(status=status.IN_REVIEW) & approved,
+            State.SCHEDULED: Q(status=status.PUBLISHED, is_scheduled=True),
+            State.LIVE: Q(status=status.PUBLISHED, is_live=True, is_scheduled=False),
+            State.EXPIRED: Q(status=status.PUBLISHED, is_live=False, is_scheduled=False),
+            State.ARCHIVED: Q(status=status.ARCHIVED),
+        }
+        return articles.filter(conditions[value])
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -186,23 +228,21 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
     list_display = [
         "title",
         "clinic",
-        "status",
-        "visibility",
+        "state",
         "published_at",
         "next_review_due",
         "reading_grade",
         "updated_at",
     ]
     list_select_related = ["clinic"]
-    list_filter = ["status", ReviewDueFilter, ReadabilityFilter, "clinic", "conditions"]
+    list_filter = [StateFilter, ReviewDueFilter, ReadabilityFilter, "clinic", "conditions"]
     search_fields = ["title", "summary", "sections__heading", "sections__body_text"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["clinic"]
     readonly_fields = [
-        "status",
+        "state",
         "published_at",
-        "expires_at",
         "reviewed_by",
         "last_reviewed_on",
         "next_review_due",
@@ -221,7 +261,7 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
             },
         ),
         ("Reading level", {"fields": ["reading_level"]}),
-        ("Publishing", {"fields": ["status", "published_at", "expires_at", "created_at", "updated_at"]}),
+        ("Publishing", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
         (
             "Clinical review",
             {"fields": ["reviewed_by", "last_reviewed_on", "review_interval_months", "next_review_due"]},
@@ -236,18 +276,15 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
         ReferenceInline,
         ClinicalReviewInline,
         ArticleTransitionInline,
+        PublicationInline,
     ]
 
-    @admin.display(description="On the public site")
-    def visibility(self, article):
-        if article.status != Article.Status.PUBLISHED:
-            return "No"
-        now = timezone.now()
-        if article.published_at > now:
-            return f"Scheduled: {timezone.localtime(article.published_at):%Y-%m-%d %H:%M}"
-        if article.expires_at and article.expires_at <= now:
-            return "No (expired)"
-        return "Yes"
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_public_state()
+
+    @admin.display(description="state")
+    def state(self, article):
+        return workflow.state_of(article).label
 
     @admin.display(description="reading grade", ordering="smog_grade")
     def reading_grade(self, article):
@@ -301,10 +338,19 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
         reversion.set_comment(entry.get_change_message() or "Saved without changes")
         return entry
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
+            # An approved article now has unpublished changes; what is live stays live.
+            workflow.working_copy_changed(form.instance, by=request.user)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            state = workflow.state_of(obj)
             context |= {
-                "workflow_actions": workflow.available_actions(request.user, obj),
+                "state": state,
+                "public": public_summary(obj),
+                "workflow_actions": workflow.available_actions(request.user, obj, state),
                 "can_record_review": request.user.has_perm(workflow.REVIEW_PERMISSION),
                 "can_preview": self.has_view_permission(request, obj),
                 "preview_links": previews.active_links(obj),
@@ -376,7 +422,9 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
             raise Http404("No such workflow action.")
         if not request.user.has_perm(action.permission):
             raise PermissionDenied
-        form = TransitionForm(request.POST or None, action=action)
+        # The version the reviewer read: the one the change page showed (?version=), else this one.
+        opened = request.GET.get("version", str(article.lock_version))
+        form = TransitionForm(request.POST or None, action=action, initial={"version": opened})
         if request.method == "POST" and form.is_valid():
             try:
                 workflow.transition(
@@ -384,15 +432,27 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
                     action.name,
                     by=request.user,
                     note=form.cleaned_data["note"],
-                    published_at=form.cleaned_data.get("published_at"),
+                    live_from=form.cleaned_data.get("live_from"),
                     expires_at=form.cleaned_data.get("expires_at"),
+                    version=form.cleaned_data.get("version"),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                self.message_user(request, f"{action.label}: done.", messages.SUCCESS)
+                state = workflow.state_of(article)
+                self.message_user(request, f"{action.label}: done. The article is now {state.label.lower()}.")
                 return HttpResponseRedirect(self._change_url(article))
-        return self._render(request, "transition.html", article, title=action.label, action=action, form=form)
+        state = workflow.state_of(article)
+        return self._render(
+            request,
+            "transition.html",
+            article,
+            title=action.label,
+            action=action,
+            form=form,
+            state=state,
+            changes=changes_since_approval(article) if action.name in ("publish", "discard") else "",
+        )
 
     def review_view(self, request, object_id):
         article = self._article_or_404(request, object_id)
@@ -448,7 +508,7 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
         current = revisions.versions_of(article).first()
         if request.method == "POST":
             try:
-                revisions.revert(article, version, by=request.user)
+                workflow.revert(article, version, by=request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
@@ -481,6 +541,40 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
         previews.revoke(get_object_or_404(PreviewLink, pk=link_id, article=article))
         self.message_user(request, "Preview link revoked: it no longer opens.", messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(article))
+
+
+def public_summary(article: Article) -> list[str]:
+    """What patients can read of the article now and next, in sentences."""
+    now = timezone.now()
+    lines = []
+    for publication in Publication.objects.filter(article=article).unfinished(now).order_by("live_from"):
+        approved = f"approved by {publication.approved_by_name or 'an editor'}"
+        approved += f" on {timezone.localtime(publication.approved_at):%Y-%m-%d %H:%M}"
+        until = publication.live_until
+        ending = f", until {timezone.localtime(until):%Y-%m-%d %H:%M}" if until else ""
+        if publication.live_from <= now:
+            lines.append(
+                f"Live since {timezone.localtime(publication.live_from):%Y-%m-%d %H:%M}{ending} ({approved})."
+            )
+        else:
+            lines.append(
+                f"A new version goes live at {timezone.localtime(publication.live_from):%Y-%m-%d %H:%M}"
+                f"{ending} ({approved})."
+            )
+    return lines
+
+
+def changes_since_approval(article: Article) -> str:
+    """The diff from the approved version (live or scheduled) to the working copy; "" if none."""
+    approved = publishing.latest_approved(article)
+    if approved is None:
+        return ""
+    return revisions.diff_snapshots(
+        snapshots.from_content(approved.content),
+        snapshots.of_working_copy(article),
+        f"Approved version (live from {timezone.localtime(approved.live_from):%Y-%m-%d %H:%M})",
+        "This version (the working copy)",
+    )
 
 
 class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):

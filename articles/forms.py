@@ -51,11 +51,13 @@ class TransitionForm(forms.Form):
             self.fields["note"].label = "Reason"
             self.fields["note"].help_text = "Required: tell the writer what needs to change."
         if action.name == "publish":
-            self.fields["published_at"] = forms.SplitDateTimeField(
+            # The working copy's lock_version the reviewer read; a newer one is refused.
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
+            self.fields["live_from"] = forms.SplitDateTimeField(
                 label="Go live at",
                 required=False,
                 widget=widgets.AdminSplitDateTime,
-                help_text="Empty: now. A future time schedules the article.",
+                help_text="Empty: now. A future time schedules this version; what is live stays until then.",
             )
             self.fields["expires_at"] = forms.SplitDateTimeField(
                 label="Take down at",

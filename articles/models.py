@@ -3,7 +3,6 @@ import datetime
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -12,8 +11,9 @@ from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 
 from articles import readability
-from articles.querysets import PUBLISHED, ArticleQuerySet, section_statistics
+from articles.querysets import PUBLISHED, ArticleQuerySet, PublicationQuerySet, section_statistics
 from articles.rich_text import plain_text, sanitize_rich_text
+from articles.states import State
 from clinics.validators import validate_web_url
 
 # What the section editor offers; whatever it cannot make, sanitize_rich_text removes anyway.
@@ -141,21 +141,19 @@ class Article(ReadabilityFields):
         related_name="articles",
         help_text="The clinic that publishes this article.",
     )
+    # Where the working copy (this row and its children) is in the editorial flow; what the
+    # public sees is its publications. "published": the working copy is the approved version.
+    # A person sees the two together as one state (articles/states.py).
     status = models.CharField(
         max_length=20,
         choices=Status.choices,
         default=Status.DRAFT,
-        help_text=("Changed only with the workflow buttons. Only published articles appear on the website."),
+        help_text="Changed only with the workflow buttons and by editing an approved article.",
     )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the article goes live; a future time schedules it. Set when publishing.",
-    )
-    expires_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When the article comes off the website by itself. Empty: it stays up.",
+        help_text="When the article first went live; new versions keep it. Set when publishing.",
     )
     reviewed_by = models.ForeignKey(
         Reviewer,
@@ -192,9 +190,6 @@ class Article(ReadabilityFields):
     )
     # Bumped on every save; the admin form refuses a save made from an older copy.
     lock_version = models.PositiveIntegerField(default=0, editable=False)
-    # Full-text search on PostgreSQL (kept current by articles/search.py); unused on SQLite,
-    # which keeps an FTS5 table instead.
-    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     conditions = models.ManyToManyField(
@@ -217,21 +212,11 @@ class Article(ReadabilityFields):
                 violation_error_message="A published article needs a publication date and time.",
             ),
             models.CheckConstraint(
-                condition=Q(expires_at__isnull=True)
-                | Q(published_at__isnull=True)
-                | Q(expires_at__gt=F("published_at")),
-                name="articles_article_expires_after_publication",
-                violation_error_message="The article must come off the site after it goes live.",
-            ),
-            models.CheckConstraint(
                 condition=Q(treatment_type="", treatment_name="")
                 | (~Q(treatment_type="") & ~Q(treatment_name="")),
                 name="articles_article_treatment_type_and_name",
                 violation_error_message="Give the treatment both a type and a name, or neither.",
             ),
-        ]
-        indexes = [
-            models.Index(fields=["status", "published_at"], name="articles_article_public_idx"),
         ]
 
     def __str__(self):
@@ -258,31 +243,6 @@ class Article(ReadabilityFields):
             return None
         months = self.review_interval_months or settings.CLINICAL_REVIEW_INTERVAL_MONTHS
         return add_months(self.last_reviewed_on, months)
-
-    @property
-    def is_public(self) -> bool:
-        now = timezone.now()
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= now
-            and (self.expires_at is None or self.expires_at > now)
-        )
-
-
-class ArticleDocument(models.Model):
-    """The public API's JSON for one article, rendered after each change (articles/rendering.py),
-    so a read is one query. No row: the API renders on the fly. Kept out of the article's own row
-    so that scans of articles (counts, the admin) stay small."""
-
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="document"
-    )
-    detail_json = models.TextField()
-    summary_json = models.TextField()
-
-    def __str__(self):
-        return f"document of article {self.article_id}"
 
 
 class ArticleCondition(models.Model):
@@ -538,17 +498,19 @@ class ArticleTransition(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, help_text="Kept even if the user is deleted.")
-    at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=20, choices=Article.Status.choices)
-    to_status = models.CharField(max_length=20, choices=Article.Status.choices)
+    actor_name = models.CharField("by", max_length=150, help_text="Kept even if the user is deleted.")
+    at = models.DateTimeField("when", default=timezone.now)
+    # One of articles.workflow.ACTIONS, or "edit" for the first change to an approved article.
+    action = models.CharField(max_length=20, blank=True)
+    from_state = models.CharField("from", max_length=20, choices=State.choices)
+    to_state = models.CharField("to", max_length=20, choices=State.choices)
     note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.from_status} -> {self.to_status}"
+        return f"{self.from_state} -> {self.to_state}"
 
 
 class ClinicalReview(models.Model):
@@ -587,3 +549,81 @@ class PreviewLink(models.Model):
 
     def __str__(self):
         return f"preview link {self.pk}"
+
+
+class Publication(models.Model):
+    """A version of an article that a reviewer approved for the public, frozen when approved.
+
+    The working copy (the Article row and its children) goes on changing; a publication does not,
+    but for its window: it is live from ``live_from`` until ``expires_at`` or ``ended_at``,
+    whichever comes first. A newer approval ends the one before (when the newer goes live);
+    unpublishing and archiving end it at once. Ended publications are kept: the record of what
+    patients could read, and when. The public API reads only these, through its own projection
+    (api/publications.py); shared vocabulary (conditions, risks, reviewers, the clinic) is shown
+    as it is today, not as it was.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="publications")
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The saved version approved (its History entry).",
+    )
+    # The article and its children as approved: Django's JSON serialisation (articles/snapshots.py).
+    content = models.TextField(editable=False)
+    slug = models.SlugField(max_length=200, help_text="The address the version is published at.")
+    title = models.CharField(max_length=200)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
+    approved_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(
+        help_text="The publication date patients see: kept from the version this one replaces."
+    )
+    updated_at = models.DateTimeField(help_text="The update date patients see: when this version goes live.")
+    live_from = models.DateTimeField(help_text="When this version goes live.")
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the article comes off the site by itself."
+    )
+    ended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a newer version replaced this one, or it was unpublished or archived.",
+    )
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-live_from", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("live_from")),
+                name="articles_publication_expires_after_going_live",
+                violation_error_message="The article must come off the site after it goes live.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["article", "live_from"], name="articles_pub_window_idx"),
+            models.Index(fields=["slug"], name="articles_pub_slug_idx"),
+        ]
+
+    def __str__(self):
+        return f"publication {self.pk}"
+
+    def is_visible(self, now) -> bool:
+        return (
+            self.live_from <= now
+            and (self.ended_at is None or self.ended_at > now)
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    @property
+    def live_until(self):
+        """When it stops being live: its take-down or end time, whichever comes first."""
+        ends = [moment for moment in (self.expires_at, self.ended_at) if moment is not None]
+        return min(ends, default=None)

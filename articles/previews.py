@@ -1,15 +1,17 @@
-"""Signed preview links: a front end shows one saved version of a draft before it goes live."""
+"""Signed preview links: a front end shows one saved version of the working copy before it goes live."""
 
 import datetime
+from dataclasses import dataclass
 
 import reversion
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from reversion.models import Version
 
-from articles import readability
-from articles.models import Article, PreviewLink, Reviewer
-from articles.revisions import Snapshot, attach_topics, snapshot, versions_of
+from articles.models import Article, PreviewLink
+from articles.revisions import versions_of
+from articles.snapshots import Snapshot, from_version
 from clinics.models import Clinic
 
 SALT = "careleaf.articles.preview"
@@ -57,8 +59,17 @@ def revoke(link: PreviewLink) -> None:
         link.save(update_fields=["revoked_at"])
 
 
-def open_token(token: str) -> Snapshot:
-    """The snapshot a token grants, ready for ArticleDetailSerializer; PreviewRefused if none."""
+@dataclass(frozen=True)
+class Preview:
+    """What a valid token opens: one saved version of an article."""
+
+    snapshot: Snapshot
+    version: Version
+    link: PreviewLink
+
+
+def open_token(token: str) -> Preview:
+    """The saved version a token grants; PreviewRefused (with the reason) if none."""
     try:
         claims = signing.loads(token, salt=SALT, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except signing.SignatureExpired:
@@ -84,31 +95,7 @@ def open_token(token: str) -> Snapshot:
     version = versions_of(link.article).filter(pk=link.version_id).first()
     if version is None:
         raise PreviewRefused("The version this link shows no longer exists.")
-    snap = snapshot(version)
-    _attach_relations(snap)
-    return snap
-
-
-def _attach_relations(snap: Snapshot) -> None:
-    """Give the unsaved snapshot what the detail serializer reads, in a fixed number of queries."""
-    attach_topics(snap)
-    article = snap.article
-    clinic = Clinic.objects.prefetch_related("contact_links").filter(pk=article.clinic_id).first()
-    if clinic is None:
+    snap = from_version(version)
+    if not Clinic.objects.filter(pk=snap.article.clinic_id).exists():
         raise PreviewRefused("The clinic this version names has been deleted since; save the article again.")
-    article.clinic = clinic
-    if article.reviewed_by_id:
-        article.reviewed_by = Reviewer.objects.filter(pk=article.reviewed_by_id).first()
-    # The serializer reads article.sections.all() etc.; serve them from the snapshot, as a
-    # prefetch would, instead of from today's rows.
-    article._prefetched_objects_cache = {
-        "sections": snap.sections,
-        "candidate_criteria": snap.criteria,
-        "article_conditions": snap.conditions,
-        "article_risks": snap.risks,
-        "contraindications": snap.contraindications,
-        "references": snap.references,
-    }
-    # The stored article row may predate its sections' last change: grade what this version shows.
-    totals = sum((section.statistics for section in snap.sections), start=readability.TextStatistics())
-    article.flesch_kincaid_grade, article.smog_grade = totals.flesch_kincaid_grade, totals.smog_grade
+    return Preview(snapshot=snap, version=version, link=link)

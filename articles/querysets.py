@@ -1,6 +1,12 @@
+"""Editorial reads: the working copies staff edit, and the publications reviewers approved.
+
+Nothing here imports the models (they import these): related models are reached through
+``self.model``, so the two modules form no cycle.
+"""
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from articles.readability import TextStatistics
@@ -8,22 +14,29 @@ from articles.readability import TextStatistics
 PUBLISHED = "published"
 
 
-def published_q(prefix: str = "") -> Q:
-    """The one definition of "public": published, published_at reached, expires_at not reached.
-
-    ``prefix`` reaches articles through a relation, e.g. ``published_q("articles__")``.
-    """
-    now = timezone.now()
-    return Q(**{f"{prefix}status": PUBLISHED, f"{prefix}published_at__lte": now}) & (
-        Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": now})
+def _not_ended(now) -> Q:
+    return (Q(ended_at__isnull=True) | Q(ended_at__gt=now)) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
 
 
-class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """Visible to the public: published, not scheduled for later, not expired."""
-        return self.filter(published_q())
+class PublicationQuerySet(models.QuerySet):
+    def visible(self, now=None):
+        """Live at ``now`` (default: now): gone live, not ended, not taken down."""
+        now = now or timezone.now()
+        return self.filter(_not_ended(now), live_from__lte=now)
 
+    def scheduled(self, now=None):
+        """Approved to go live later, and not dropped since."""
+        now = now or timezone.now()
+        return self.filter(_not_ended(now), live_from__gt=now)
+
+    def unfinished(self, now=None):
+        """Live now or scheduled: what a new approval, an unpublish or an archive acts on."""
+        return self.filter(_not_ended(now or timezone.now()))
+
+
+class ArticleQuerySet(models.QuerySet):
     def review_overdue(self):
         """Articles in use (not archived) whose next clinical review date has passed."""
         return self.filter(next_review_due__lt=timezone.localdate()).exclude(status="archived")
@@ -31,6 +44,18 @@ class ArticleQuerySet(models.QuerySet):
     def above_reading_target(self):
         target = settings.READABILITY_TARGET_GRADE
         return self.filter(Q(flesch_kincaid_grade__gt=target) | Q(smog_grade__gt=target))
+
+    def with_public_state(self, now=None):
+        """Annotate ``is_live`` and ``is_scheduled`` (two EXISTS subqueries, no extra query): with
+        ``status`` they make the state a person sees (articles/states.py)."""
+        now = now or timezone.now()
+        publications = self.model._meta.get_field("publications").related_model.objects
+        mine = publications.filter(article=OuterRef("pk"))
+        return self.annotate(is_live=Exists(mine.visible(now)), is_scheduled=Exists(mine.scheduled(now)))
+
+    def live(self, now=None):
+        """Articles that patients can read now (some approved version of them is live)."""
+        return self.with_public_state(now).filter(is_live=True)
 
     def update_readability(self) -> None:
         """Set each article's grades from its sections' summed counts (no signals, no lock bump)."""
@@ -42,13 +67,16 @@ class ArticleQuerySet(models.QuerySet):
                 flesch_kincaid_grade=statistics.flesch_kincaid_grade, smog_grade=statistics.smog_grade
             )
 
-    def for_list(self):
-        """ArticleSerializer: article + clinic in one query, ordered conditions in one more."""
-        return self.select_related("clinic").prefetch_related(*list_prefetches(self.model))
-
-    def for_detail(self):
-        """ArticleDetailSerializer: eight queries whatever the number of children."""
-        return self.select_related("clinic", "reviewed_by").prefetch_related(*detail_prefetches(self.model))
+    def for_snapshot(self):
+        """Everything a snapshot of the working copy holds (articles/snapshots.py): six queries."""
+        return self.prefetch_related(
+            "sections",
+            "candidate_criteria",
+            _links(self.model, "article_conditions", "condition"),
+            _links(self.model, "article_risks", "risk"),
+            "contraindications",
+            "references",
+        )
 
 
 def section_statistics(sections) -> dict:
@@ -68,20 +96,3 @@ def _links(article_model, relation: str, topic: str) -> Prefetch:
     """Prefetch an article's ordered topic links with their topic, in one query."""
     links = article_model._meta.get_field(relation).related_model
     return Prefetch(relation, queryset=links.objects.select_related(topic))
-
-
-def list_prefetches(article_model):
-    return [_links(article_model, "article_conditions", "condition")]
-
-
-def detail_prefetches(article_model):
-    """What ArticleDetailSerializer reads beyond the article, clinic and reviewer: seven queries."""
-    return [
-        *list_prefetches(article_model),
-        _links(article_model, "article_risks", "risk"),
-        "sections",
-        "candidate_criteria",
-        "contraindications",
-        "references",
-        "clinic__contact_links",
-    ]

@@ -1,10 +1,16 @@
-"""The editorial workflow: who may move an article from one state to another, and the record of it.
+"""The editorial workflow: who may do what to an article in which state, and the record of it.
 
-Every change of state goes through ``transition()``; the admin only offers what it allows.
+Every change of state goes through ``transition()``; the admin only offers what it allows. The
+states (articles/states.py) combine the working copy's status with what is public now:
 
-    draft ──submit──▶ in review ──publish──▶ published ──archive──▶ archived
-      ▲                  │  (a reviewer may also publish a draft directly)   │
-      └──── back to draft (with a reason) ◀──────────────────────────────────┘
+    Draft ──submit──▶ In review ──approve and publish──▶ Live (or Scheduled)
+                                                          │ edit
+                                                          ▼
+          Live ◀──approve and publish── Changes in review ◀──submit── Live with unpublished changes
+          (the old version stays live all along; "discard changes" returns to it)
+
+Only "Approve and publish" replaces what patients read, and only with the version the reviewer
+opened. Unpublish and archive take everything off the site at once.
 """
 
 import datetime
@@ -15,75 +21,137 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from reversion.models import Version
 
-from articles.models import Article, ArticleTransition, ClinicalReview, Reviewer
+from articles import publishing, revisions, snapshots
+from articles.models import Article, ArticleTransition, ClinicalReview, Publication, Reviewer
+from articles.states import State, derive
 
 Status = Article.Status
 PUBLISH_PERMISSION = "articles.publish_article"
 REVIEW_PERMISSION = "articles.review_article"
 EDIT_PERMISSION = "articles.change_article"
+# What "discard changes" takes back from the approved version: the content, and the review shown.
+APPROVED_FIELDS = [*revisions.CONTENT_FIELDS, "reviewed_by_id", "last_reviewed_on"]
 
 
 @dataclass(frozen=True)
 class Action:
     name: str
     label: str
-    sources: tuple[str, ...]
-    target: str
+    sources: tuple[State, ...]
+    target: str  # the working copy's status afterwards
     permission: str
     needs_note: bool = False
+    help: str = ""
 
+
+EVERY_STATE_BUT_ARCHIVED = tuple(state for state in State if state != State.ARCHIVED)
+ON_THE_SITE = (State.LIVE, State.LIVE_WITH_CHANGES, State.CHANGES_IN_REVIEW, State.SCHEDULED)
 
 ACTIONS = {
     action.name: action
     for action in [
-        Action("submit", "Submit for review", (Status.DRAFT,), Status.IN_REVIEW, EDIT_PERMISSION),
         Action(
-            "publish",
-            "Approve and publish",
-            (Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED),
-            Status.PUBLISHED,
-            PUBLISH_PERMISSION,
+            "submit",
+            "Submit for review",
+            (State.DRAFT, State.LIVE_WITH_CHANGES),
+            Status.IN_REVIEW,
+            EDIT_PERMISSION,
+            help="A reviewer checks the text. What is live now stays live until they approve.",
         ),
         Action(
             "withdraw",
             "Back to draft",
-            (Status.IN_REVIEW,),
+            (State.IN_REVIEW, State.CHANGES_IN_REVIEW),
             Status.DRAFT,
             EDIT_PERMISSION,
             needs_note=True,
+            help="The text can be edited again; it goes back to a reviewer when submitted again.",
+        ),
+        Action(
+            "publish",
+            "Approve and publish",
+            (
+                State.DRAFT,
+                State.IN_REVIEW,
+                State.LIVE_WITH_CHANGES,
+                State.CHANGES_IN_REVIEW,
+                State.LIVE,
+                State.SCHEDULED,
+                State.EXPIRED,
+            ),
+            Status.PUBLISHED,
+            PUBLISH_PERMISSION,
+            help="Patients see exactly the version you have read, from the time you choose.",
+        ),
+        Action(
+            "discard",
+            "Discard changes",
+            (State.LIVE_WITH_CHANGES, State.CHANGES_IN_REVIEW),
+            Status.PUBLISHED,
+            EDIT_PERMISSION,
+            help="The text goes back to the approved version. The changes stay in the History.",
         ),
         Action(
             "unpublish",
-            "Back to draft",
-            (Status.PUBLISHED, Status.ARCHIVED),
+            "Unpublish",
+            (*ON_THE_SITE, State.EXPIRED),
             Status.DRAFT,
             PUBLISH_PERMISSION,
             needs_note=True,
+            help="The article comes off the public site at once; the text stays here as a draft.",
         ),
         Action(
             "archive",
             "Archive",
-            (Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED),
+            EVERY_STATE_BUT_ARCHIVED,
             Status.ARCHIVED,
             PUBLISH_PERMISSION,
+            help="The article comes off the public site at once and is kept for the record.",
+        ),
+        Action(
+            "restore",
+            "Back to draft",
+            (State.ARCHIVED,),
+            Status.DRAFT,
+            PUBLISH_PERMISSION,
+            needs_note=True,
+            help="The archived article can be edited again, as a draft.",
         ),
     ]
 }
 
 
+def state_of(article: Article, now=None) -> State:
+    """What a person sees the article as now. Uses ``is_live``/``is_scheduled`` when the queryset
+    annotated them (Article.objects.with_public_state()); otherwise asks, in two queries."""
+    if hasattr(article, "is_live") and hasattr(article, "is_scheduled"):
+        is_live, is_scheduled = article.is_live, article.is_scheduled
+    else:
+        publications = Publication.objects.filter(article_id=article.pk)
+        is_live = publications.visible(now).exists()
+        is_scheduled = publications.scheduled(now).exists()
+    return derive(article.status, is_live=is_live, is_scheduled=is_scheduled)
+
+
 def can_edit(user, article: Article | None) -> bool:
-    """Writers edit drafts; what is in review or live changes only with a reviewer's hand."""
+    """Writers edit drafts and the working copy of approved articles (the approved version stays
+    live until a reviewer approves the changes); what is in review or archived changes only with
+    a reviewer's hand."""
     if not user.has_perm(EDIT_PERMISSION):
         return False
-    return article is None or article.status == Status.DRAFT or user.has_perm(PUBLISH_PERMISSION)
+    return (
+        article is None
+        or article.status in (Status.DRAFT, Status.PUBLISHED)
+        or user.has_perm(PUBLISH_PERMISSION)
+    )
 
 
-def available_actions(user, article: Article) -> list[Action]:
+def available_actions(user, article: Article, state: State | None = None) -> list[Action]:
+    state = state or state_of(article)
     return [
-        action
-        for action in ACTIONS.values()
-        if article.status in action.sources and user.has_perm(action.permission)
+        action for action in ACTIONS.values() if state in action.sources and user.has_perm(action.permission)
     ]
 
 
@@ -94,11 +162,14 @@ def transition(
     *,
     by,
     note: str = "",
-    published_at: datetime.datetime | None = None,
+    live_from: datetime.datetime | None = None,
     expires_at: datetime.datetime | None = None,
+    version: int | None = None,
 ) -> ArticleTransition:
     """Apply ``action_name`` to ``article`` as user ``by``, and record it.
 
+    For "publish", ``version`` is the article's ``lock_version`` when the reviewer opened it (the
+    admin always sends it): if the working copy changed since, nothing is published.
     Raises PermissionDenied if ``by`` may not, ValidationError if the action does not apply now.
     """
     action = ACTIONS.get(action_name)
@@ -107,37 +178,110 @@ def transition(
     if not by.has_perm(action.permission):
         raise PermissionDenied(f"You are not allowed to {action.label.lower()} articles.")
     article = Article.objects.select_for_update().get(pk=article.pk)
-    if article.status not in action.sources:
+    now = timezone.now()
+    from_state = state_of(article, now)
+    if from_state not in action.sources:
         raise ValidationError(
-            f"{action.label} is not possible for an article that is {article.get_status_display().lower()}."
+            f"{action.label} is not possible for an article that is {from_state.label.lower()}."
         )
     note = note.strip()
     if action.needs_note and not note:
         raise ValidationError("Give a reason, so the writer knows what to change.")
 
     if action.name == "publish":
-        # Re-publishing a live article (to change its take-down time) keeps its publication date.
-        keep = article.status == Status.PUBLISHED and article.published_at and not published_at
-        published_at = article.published_at if keep else published_at or timezone.now()
-        if expires_at is not None and expires_at <= published_at:
-            raise ValidationError("The article must come off the site after it goes live.")
-        if settings.READABILITY_BLOCKS_PUBLISHING and article.is_above_target:
-            raise ValidationError(readability_refusal(article))
-        article.published_at, article.expires_at = published_at, expires_at
-    from_status = article.status
+        _approve(article, by=by, version=version, live_from=live_from, expires_at=expires_at)
+    elif action.name == "discard":
+        _discard_changes(article, by=by)
+    else:
+        if action.name in ("unpublish", "archive"):
+            publishing.end(article)
+        article.status = action.target
+        _save_version(article, by=by, comment=f"{action.label}: {note}" if note else action.label)
     article.status = action.target
-    with reversion.create_revision():
-        article.save()
-        reversion.set_user(by)
-        reversion.set_comment(f"{action.label}: {note}" if note else action.label)
     return ArticleTransition.objects.create(
         article=article,
         actor=by,
         actor_name=by.get_username(),
-        from_status=from_status,
-        to_status=article.status,
+        action=action.name,
+        from_state=from_state,
+        # Asked afresh: publishing and ending stamp their own, later, moment on the publications.
+        to_state=state_of(article),
         note=note,
     )
+
+
+def _save_version(article: Article, *, by, comment: str) -> None:
+    with reversion.create_revision():
+        article.save()
+        reversion.set_user(by)
+        reversion.set_comment(comment)
+
+
+def _approve(article: Article, *, by, version, live_from, expires_at) -> Publication:
+    if version is not None and version != article.lock_version:
+        raise ValidationError(
+            "This article was changed after you opened it, so it was not published: you would have "
+            "approved text you have not read. Open it again, read the new version, and approve that."
+        )
+    now = timezone.now()
+    live_from = live_from or now
+    if expires_at is not None and expires_at <= live_from:
+        raise ValidationError("The article must come off the site after it goes live.")
+    if settings.READABILITY_BLOCKS_PUBLISHING and article.is_above_target:
+        raise ValidationError(readability_refusal(article))
+    live = Publication.objects.filter(article=article).visible(now).first()
+    article.status = Status.PUBLISHED
+    article.published_at = live.published_at if live else (live_from or now)
+    when = (
+        "now"
+        if live_from is None or live_from <= now
+        else f"at {timezone.localtime(live_from):%Y-%m-%d %H:%M}"
+    )
+    _save_version(article, by=by, comment=f"Approved and published ({when})")
+    revision = Version.objects.get_for_object(article).values_list("revision", flat=True).first()
+    return publishing.publish(
+        article, by=by, live_from=live_from, expires_at=expires_at, revision_id=revision
+    )
+
+
+def _discard_changes(article: Article, *, by) -> None:
+    approved = publishing.latest_approved(article)
+    revisions.restore(
+        article,
+        snapshots.from_content(approved.content),
+        fields=APPROVED_FIELDS,
+        changes={"status": Status.PUBLISHED},
+        by=by,
+        comment="Discarded the changes: back to the approved version",
+    )
+
+
+def working_copy_changed(article: Article, *, by) -> None:
+    """Call after any edit of the working copy (admin save, revert, clinical review): an approved
+    article then has unpublished changes. Recorded once, at the first change."""
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status != Status.PUBLISHED:
+        return
+    now = timezone.now()
+    from_state = state_of(article, now)
+    Article.objects.filter(pk=article.pk).update(status=Status.DRAFT)
+    article.status = Status.DRAFT
+    ArticleTransition.objects.create(
+        article=article,
+        actor=by,
+        actor_name=by.get_username() if by else "",
+        action="edit",
+        from_state=from_state,
+        to_state=state_of(article, now),
+        note="Edited; the approved version stays on the site until the changes are approved.",
+    )
+
+
+@transaction.atomic
+def revert(article: Article, version: Version, *, by) -> None:
+    """Bring back an earlier version's text, as the working copy (never straight to the site)."""
+    revisions.revert(article, version, by=by)
+    working_copy_changed(article, by=by)
 
 
 def readability_refusal(article: Article, worst: int = 3) -> str:
@@ -161,7 +305,10 @@ def readability_refusal(article: Article, worst: int = 3) -> str:
 def record_review(
     article: Article, *, by, reviewer: Reviewer, reviewed_on: datetime.date, note: str = ""
 ) -> ClinicalReview:
-    """Record that ``reviewer`` checked the article's medical content on ``reviewed_on``."""
+    """Record that ``reviewer`` checked the article's medical content on ``reviewed_on``.
+
+    It changes the working copy: patients see the new review date with the next approved version.
+    """
     if not by.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied("You are not allowed to record clinical reviews.")
     if reviewed_on > timezone.localdate():
@@ -169,10 +316,8 @@ def record_review(
     article = Article.objects.select_for_update().get(pk=article.pk)
     article.reviewed_by = reviewer
     article.last_reviewed_on = reviewed_on
-    with reversion.create_revision():
-        article.save()
-        reversion.set_user(by)
-        reversion.set_comment(f"Clinical review by {reviewer} on {reviewed_on:%Y-%m-%d}")
+    _save_version(article, by=by, comment=f"Clinical review by {reviewer} on {reviewed_on:%Y-%m-%d}")
+    working_copy_changed(article, by=by)
     return ClinicalReview.objects.create(
         article=article, reviewer=reviewer, reviewed_on=reviewed_on, recorded_by=by, note=note.strip()
     )

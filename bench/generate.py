@@ -1,4 +1,5 @@
-"""Realistic bench content, fast: bulk inserts, with what save() would derive filled in here."""
+"""Realistic bench content, fast: bulk inserts, with what save() would derive filled in here, and
+each published article approved as it stands (a publication, as a reviewer's approval makes)."""
 
 import datetime
 import random
@@ -7,12 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import snapshots
 from articles.models import (
     Article,
     ArticleCondition,
     ArticleRisk,
     CandidateCriterion,
     Condition,
+    Publication,
     Reviewer,
     Risk,
     Section,
@@ -126,3 +129,37 @@ def _generate_batch(rng, numbers, now, clinics, conditions, risks, reviewers):
     ArticleCondition.objects.bulk_create(condition_links)
     ArticleRisk.objects.bulk_create(risk_links)
     CandidateCriterion.objects.bulk_create(criteria)
+
+
+def publish_all(batch: int = 500) -> int:
+    """A publication for every published article, live from its published_at, frozen from its
+    working copy as articles/publishing.py would (in bulk: no signals; the caller rebuilds the
+    public side with api.publications.rebuild_all())."""
+    pks = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(pks), batch):
+        articles = Article.objects.filter(pk__in=pks[start : start + batch]).for_snapshot()
+        publications = []
+        for article in articles:
+            children = [obj for name in snapshots.CHILDREN.values() for obj in getattr(article, name).all()]
+            snap = snapshots.Snapshot(article=article, children={})
+            snap.children = {model: [] for model in snapshots.CHILDREN}
+            for child in children:
+                snap.children[type(child)].append(child)
+            publications.append(
+                Publication(
+                    article=article,
+                    content=snapshots.freeze(snap),
+                    slug=article.slug,
+                    title=article.title,
+                    clinic_id=article.clinic_id,
+                    approved_by_name="bench",
+                    approved_at=article.published_at,
+                    published_at=article.published_at,
+                    updated_at=article.published_at,
+                    live_from=article.published_at,
+                )
+            )
+        Publication.objects.bulk_create(publications)
+    return len(pks)

@@ -2,12 +2,16 @@
 
 python bench/inprocess.py prepare SIZE      migrate and generate, once per database
 python bench/inprocess.py plan OUTDIR       write the URL files wrk rotates over; print query counts
+python bench/inprocess.py edit SECONDS URLS  staff at work while a scenario runs: a writer saves a
+                                            draft every 200 ms, a reviewer publishes a new version
+                                            of one of the articles in URLS every 5 s
 """
 
 import json
 import os
 import random
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -17,28 +21,28 @@ import django  # noqa: E402
 
 django.setup()
 
+import reversion  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from api.caching import bump_content_version  # noqa: E402
-from api.rendering import rerender_all  # noqa: E402
-from api.search import rebuild_search_index  # noqa: E402
+from api.models import PublicArticle  # noqa: E402
+from api.publications import rebuild_all  # noqa: E402
+from articles import publishing, workflow  # noqa: E402
 from articles.models import Article, Condition  # noqa: E402
-from bench.generate import TERMS, WORDS, generate  # noqa: E402
+from bench.generate import TERMS, WORDS, generate, publish_all  # noqa: E402
 
 SAMPLE = 500
 
 
 def prepare(size: int) -> None:
     call_command("migrate", verbosity=0)
-    if not Article.objects.exists():
+    if not PublicArticle.objects.exists():
         generate(size)
-        # bulk_create sends no signals: do what articles/receivers.py does after a save.
-        rebuild_search_index()
-        rerender_all()
-        bump_content_version()
+        publish_all()
+        # bulk_create sends no signals: build the public side as a publication change would.
+        rebuild_all()
     # Planner statistics, as autovacuum would have them after a bulk load: without them PostgreSQL
     # guesses a handful of rows and filters 20,000 search vectors one by one.
     with connection.cursor() as cursor:
@@ -48,7 +52,7 @@ def prepare(size: int) -> None:
 def plan(outdir: Path) -> None:
     rng = random.Random(11)
     client = Client()
-    slugs = list(Article.objects.published().values_list("slug", flat=True))
+    slugs = list(PublicArticle.objects.visible().values_list("slug", flat=True))
     details = [f"/api/v1/articles/{slug}/" for slug in rng.sample(slugs, min(SAMPLE, len(slugs)))]
     last_page = max(1, -(-len(slugs) // 20))
     conditions = list(Condition.objects.values_list("slug", flat=True))
@@ -82,9 +86,42 @@ def plan(outdir: Path) -> None:
     print(json.dumps({"published": len(slugs), "queries": queries}))
 
 
+def edit(seconds: float, urls: Path) -> None:
+    """Editing as a busy clinic does it, through the same code paths as the admin and the workflow."""
+    rng = random.Random(13)
+    slugs = [line.split("/")[-2] for line in urls.read_text().split()]
+    live = list(Article.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+    drafts = list(Article.objects.filter(status=Article.Status.DRAFT).values_list("pk", flat=True))
+    saves = publishes = 0
+    start = next_publish = time.monotonic()
+    while (now := time.monotonic()) - start < seconds:
+        # The writer: a draft, or the working copy of a live article (what a revision is).
+        article = Article.objects.get(pk=rng.choice(drafts + live))
+        with reversion.create_revision():
+            section = article.sections.order_by("position").first()
+            section.body = f"<p>Draft {saves}: {rng.random()}</p>"
+            section.save()
+            article.save()
+        workflow.working_copy_changed(article, by=None)
+        saves += 1
+        if now >= next_publish:
+            # The reviewer: approves a new version of a live article.
+            article = Article.objects.get(pk=rng.choice(live))
+            section = article.sections.order_by("position").last()
+            section.body = f"<p>Reviewed {publishes}: {rng.random()}</p>"
+            section.save()
+            publishing.publish(article)
+            publishes += 1
+            next_publish += 5
+        time.sleep(max(0.0, 0.2 - (time.monotonic() - now)))
+    print(json.dumps({"draft_saves": saves, "publishes": publishes}))
+
+
 if __name__ == "__main__":
     command, argument = sys.argv[1], sys.argv[2]
     if command == "prepare":
         prepare(int(argument))
+    elif command == "edit":
+        edit(float(argument), Path(sys.argv[3]))
     else:
         plan(Path(argument))

@@ -12,7 +12,6 @@ def reference_detail(request, slug):
     now = timezone.now()
     article = (
         Article.objects.filter(status="published", published_at__lte=now, slug=slug)
-        .exclude(expires_at__lte=now)
         .select_related("clinic", "reviewed_by")
         .prefetch_related(
             "sections",

@@ -19,6 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DATA = BENCH / "data"
@@ -26,6 +28,7 @@ PYTHON = sys.executable
 GUNICORN = Path(PYTHON).with_name("gunicorn")
 PORT = 8765
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 REFERENCE = "reference (hand-written)"
 UNCACHED = [
     "detail",
@@ -39,12 +42,25 @@ UNCACHED = [
     "bare WSGI",
 ]
 CACHED = "detail, server cache"
+# The response cache while staff work: a writer saves drafts every 200 ms and a reviewer publishes
+# a new version of one of the 500 articles every 5 s (bench/inprocess.py edit).
+EDITING = "detail under editing"
 
 
 def database_url(db: str, size: int) -> str:
     if db == "postgres":
         return f"{POSTGRES}/careleaf_bench_{size}"
     return f"sqlite:///{DATA}/bench-{size}.sqlite3"
+
+
+def shared_cache() -> dict:
+    """REDIS_URL for the cached scenarios when a Redis answers (flushed first): both workers then
+    share one response cache, as app servers do in production. Else each keeps its own."""
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).flushdb()
+    except redis.RedisError:
+        return {}
+    return {"REDIS_URL": REDIS}
 
 
 def django_env(db: str, size: int, **extra) -> dict:
@@ -91,8 +107,8 @@ def plan(db: str, size: int, outdir: Path) -> dict:
 class Server:
     """gunicorn, 2 sync workers, DEBUG off, on 127.0.0.1."""
 
-    def __init__(self, db: str, size: int, *, cache_seconds: int):
-        env = django_env(db, size, API_CACHE_SECONDS=str(cache_seconds))
+    def __init__(self, db: str, size: int, *, cache_seconds: int, **extra_env):
+        env = django_env(db, size, API_CACHE_SECONDS=str(cache_seconds), **extra_env)
         self.process = subprocess.Popen(
             [
                 str(GUNICORN),
@@ -150,6 +166,7 @@ def wrk(urls_file: Path, duration: int) -> dict:
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": latency(50),
         "p99": latency(99),
@@ -160,6 +177,27 @@ def wrk(urls_file: Path, duration: int) -> dict:
 def warm(urls_file: Path) -> None:
     for line in urls_file.read_text().splitlines():
         urllib.request.urlopen(f"http://127.0.0.1:{PORT}{line.split(chr(9))[0]}", timeout=10).read()
+
+
+def under_editing(db: str, size: int, urls: Path, duration: int) -> dict:
+    """The detail scenario with the response cache on, while a writer and a reviewer work."""
+    misses = urls.with_name("misses")
+    server = Server(db, size, cache_seconds=600, BENCH_MISSES_FILE=str(misses), **shared_cache())
+    try:
+        warm(urls)
+        misses.write_bytes(b"")
+        editor = subprocess.Popen(
+            [PYTHON, BENCH / "inprocess.py", "edit", str(duration), str(urls)],
+            env=django_env(db, size),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        figures = wrk(urls, duration)
+        edits = json.loads(editor.communicate(timeout=60)[0].strip().splitlines()[-1])
+    finally:
+        server.stop()
+    figures["hit_rate"] = 1 - misses.stat().st_size / max(1, figures["requests"])
+    return figures | edits
 
 
 def run_size(db: str, size: int, duration: int) -> dict:
@@ -177,13 +215,17 @@ def run_size(db: str, size: int, duration: int) -> dict:
                     results[name] = wrk(urls, duration)
         finally:
             server.stop()
-        server = Server(db, size, cache_seconds=600)
+        server = Server(db, size, cache_seconds=600, **shared_cache())
         try:
             warm(outdir / "detail.urls")
             results[CACHED] = wrk(outdir / "detail.urls", duration)
         finally:
             server.stop()
-    queries = planned["queries"] | {CACHED: {"queries": "0-1", "status": 200}}
+        results[EDITING] = under_editing(db, size, outdir / "detail.urls", duration)
+    queries = planned["queries"] | {
+        CACHED: {"queries": "0-1", "status": 200},
+        EDITING: {"queries": "0-1", "status": 200},
+    }
     return {"results": results, "queries": queries, "published": planned["published"]}
 
 
@@ -207,6 +249,12 @@ def print_table(db: str, size: int, run: dict) -> None:
         print(
             f"| {name:<24} | {figures['rps']:>8.0f} | {figures['p50']:>7.2f} | {figures['p99']:>7.2f} | "
             f"{figures['rps'] / reference:>5.2f}x | {queries!s:>7} | {figures['errors']:>6} |"
+        )
+    editing = results.get(EDITING)
+    if editing:
+        print(
+            f"\n{EDITING}: response-cache hit rate {editing['hit_rate']:.1%} over {editing['requests']:,} "
+            f"requests, while {editing['draft_saves']} draft saves and {editing['publishes']} publishes ran"
         )
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from articles.models import Article
 from browser_tests.conftest import log_in
-from tests.factories import make_clinic, make_condition
+from tests.factories import make_article, make_clinic, make_condition, make_section, republish
 
 # serialized_rollback: each test starts with the roles the data migration created.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -83,7 +83,7 @@ def test_writer_drafts_reviewer_publishes_and_the_api_shows_the_new_order(
     reviewer.click("#workflow-publish")
     reviewer.click("#transition-form input[type=submit]")
     reviewer.wait_for_selector("#workflow-panel")
-    assert reviewer.locator("#workflow-status").inner_text() == "Published"
+    assert reviewer.locator("#workflow-status").inner_text() == "Live"
 
     response = reviewer.request.get(f"{live_server.url}/api/v1/articles/nerve-blocks/")
     assert response.status == 200
@@ -120,3 +120,53 @@ def test_staff_open_a_preview_link_of_a_draft(live_server, new_page, make_staff,
 
     page.goto(preview_url)
     assert json.loads(page.locator("body").inner_text())["slug"] == "draft-about-pumps"
+
+
+def test_writer_revises_a_live_article_and_the_site_shows_the_old_text_until_a_reviewer_approves(
+    live_server, new_page, make_staff, artifacts
+):
+    article = make_article(title="Intrathecal pumps", slug="intrathecal-pumps", clinic=make_clinic())
+    make_section(article=article, position=1, heading="How often is it refilled?", body="<p>Every month.</p>")
+    republish(article)
+    make_staff("wendy", "Writer")
+    make_staff("rahul", "Clinical reviewer")
+    detail = f"{live_server.url}/api/v1/articles/intrathecal-pumps/"
+
+    def public_text(page):
+        response = page.request.get(detail)
+        assert response.status == 200
+        return response.json()["sections"][0]["body"]
+
+    writer = new_page()
+    log_in(writer, live_server, "wendy")
+    writer.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    assert writer.locator("#workflow-status").inner_text() == "Live"
+    editor = writer.locator("#sections-0 [contenteditable=true]")
+    editor.click()
+    writer.keyboard.press("Control+a")
+    writer.keyboard.type("Every one to three months, depending on your dose.")
+    writer.click("input[name=_continue]")
+    writer.wait_for_selector("#workflow-panel")
+    assert writer.locator("#workflow-status").inner_text() == "Live with unpublished changes"
+    assert public_text(writer) == "<p>Every month.</p>"
+
+    writer.click("#workflow-submit")
+    writer.click("#transition-form input[type=submit]")
+    writer.wait_for_selector("#workflow-panel")
+    assert writer.locator("#workflow-status").inner_text() == "Changes in review"
+    assert writer.locator("#workflow-publish").count() == 0
+    assert public_text(writer) == "<p>Every month.</p>"
+
+    reviewer = new_page()
+    log_in(reviewer, live_server, "rahul")
+    reviewer.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    reviewer.click("#workflow-publish")
+    changes = reviewer.locator("#changes").inner_text().replace("\xa0", " ")
+    assert "Every month." in changes and "depending on your dose" in changes
+    reviewer.screenshot(path=artifacts / "approve-changes-page.png", full_page=True)
+    assert public_text(reviewer) == "<p>Every month.</p>"  # until the moment of approval
+
+    reviewer.click("#transition-form input[type=submit]")
+    reviewer.wait_for_selector("#workflow-panel")
+    assert reviewer.locator("#workflow-status").inner_text() == "Live"
+    assert public_text(reviewer) == "<p>Every one to three months, depending on your dose.</p>"

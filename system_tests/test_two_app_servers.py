@@ -23,6 +23,7 @@ import redis
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from articles.models import Article
 from tests.factories import make_article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,6 +128,11 @@ class Staff:
         )
 
 
+def lock_version(article) -> str:
+    """What the change page's "Approve and publish" link carries: the version the reviewer read."""
+    return str(Article.objects.get(pk=article.pk).lock_version)
+
+
 def test_what_one_server_publishes_or_withdraws_the_other_serves_at_once(app_servers, django_user_model):
     one, two = app_servers
     reviewer = django_user_model.objects.create_user("rahul", password=PASSWORD, is_staff=True)
@@ -144,9 +150,59 @@ def test_what_one_server_publishes_or_withdraws_the_other_serves_at_once(app_ser
     assert _get(two + url)[0] == 404
     assert _get(two + "/api/v1/articles/")[1]["results"] == []
 
-    staff.post(f"/admin/articles/article/{live.pk}/workflow/publish/", {"note": "Fixed."})
+    staff.post(
+        f"/admin/articles/article/{live.pk}/workflow/publish/",
+        {"note": "Fixed.", "version": lock_version(live)},
+    )
 
     status, body = _get(two + url)
     assert status == 200
     assert body["title"] == "Live article"
     assert _get(one + url)[0] == 200
+
+
+def test_a_revision_saved_on_one_server_stays_off_both_until_approved_then_both_serve_it(
+    app_servers, django_user_model
+):
+    one, two = app_servers
+    for username, role in [("wendy", "Writer"), ("rahul", "Clinical reviewer")]:
+        user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+    live = make_article(slug="live", title="Live article")
+    url = "/api/v1/articles/live/"
+    etags = {}
+    for base in (one, two):  # warm both servers' caches
+        with urllib.request.urlopen(base + url, timeout=5) as response:
+            etags[base] = response.headers["ETag"]
+
+    writer = Staff(one, "wendy")
+    page = writer.opener.open(f"{one}/admin/articles/article/{live.pk}/change/").read().decode()
+    fields = {
+        name: value
+        for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page)
+        if not name.startswith(("_", "csrf"))
+    }
+    writer.post(
+        f"/admin/articles/article/{live.pk}/change/",
+        fields
+        | {
+            "title": "Revised article",
+            "summary": "Revised.",
+            "clinic": str(live.clinic_id),
+            "_continue": "1",
+        },
+    )
+    assert Article.objects.get(pk=live.pk).title == "Revised article"
+
+    for base in (one, two):
+        with urllib.request.urlopen(base + url, timeout=5) as response:
+            assert response.headers["ETag"] == etags[base]
+            assert json.loads(response.read())["title"] == "Live article"
+
+    Staff(two, "rahul").post(
+        f"/admin/articles/article/{live.pk}/workflow/publish/", {"version": lock_version(live)}
+    )
+
+    for base in (one, two):
+        status, body = _get(base + url)
+        assert (status, body["title"]) == (200, "Revised article")

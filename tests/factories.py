@@ -5,6 +5,7 @@ import itertools
 
 from django.utils import timezone
 
+from articles import publishing
 from articles.models import (
     Article,
     ArticleCondition,
@@ -77,9 +78,11 @@ def make_article(
     contraindications=0,
     references=0,
     published_ago=datetime.timedelta(days=1),
+    expires_at=None,
     **fields,
 ) -> Article:
-    """A published article by default (published ``published_ago`` before now).
+    """A published article by default: its working copy, approved as it stands into a publication
+    that went live ``published_ago`` before now (until ``expires_at``, if given).
 
     Pass ``status=Article.Status.DRAFT`` (and ``published_at=None``) for a draft, or
     ``published_at`` in the future for a scheduled one.
@@ -112,7 +115,16 @@ def make_article(
             title=f"Source {position}",
             pubmed_id=str(10_000_000 + position),
         )
+    if article.status == Article.Status.PUBLISHED:
+        publishing.publish(article, live_from=article.published_at, expires_at=expires_at)
     return article
+
+
+def republish(article, **options):
+    """Approve the article's working copy as it stands now (no workflow rules): what the public
+    API then serves. ``options`` go to articles.publishing.publish (live_from, expires_at...)."""
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    return publishing.publish(article, **options)
 
 
 def make_draft(**fields) -> Article:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from articles import workflow
 from articles.models import Article, ArticleCondition, ArticleRisk, Section
 from tests.admin_forms import ADD_ARTICLE, add_rows, form_data, new_article_data
 from tests.factories import (
@@ -118,11 +119,22 @@ def test_article_search_does_not_match_html_tag_names(staff_client):
     assert listed(staff_client.get(ARTICLES, {"q": "strong"})) == []
 
 
-def test_article_changelist_filters_by_status(staff_client):
+def make_live_with_changes(**fields) -> Article:
+    """A live article whose working copy was edited since it was approved."""
+    article = make_article(**fields)
+    make_section(article=article, heading="Not approved yet")
+    workflow.working_copy_changed(article, by=None)
+    return article
+
+
+def test_article_changelist_filters_by_state(staff_client):
     make_article(title="Live")
     make_draft(title="Unfinished")
+    make_live_with_changes(title="Being rewritten")
 
-    assert listed(staff_client.get(ARTICLES, {"status": "draft"})) == ["Unfinished"]
+    assert listed(staff_client.get(ARTICLES, {"state": "draft"})) == ["Unfinished"]
+    assert listed(staff_client.get(ARTICLES, {"state": "live_with_changes"})) == ["Being rewritten"]
+    assert listed(staff_client.get(ARTICLES, {"state": "live"})) == ["Live"]
 
 
 def test_article_changelist_filters_by_clinic(staff_client):
@@ -431,17 +443,21 @@ def test_article_change_form_rejects_a_section_body_replaced_by_a_script(staff_c
 # --- Changelist columns -------------------------------------------------------------------------
 
 
-def test_article_changelist_shows_whether_each_article_is_on_the_public_site(staff_client):
+def test_article_changelist_shows_the_state_of_each_article(staff_client):
     make_article(title="Live")
     make_draft(title="Unfinished")
     make_article(title="Archived one", status=Article.Status.ARCHIVED)
     make_article(title="Coming soon", published_at=timezone.make_aware(datetime.datetime(2099, 1, 2, 3, 4)))
+    make_live_with_changes(title="Being rewritten")
+    make_article(title="Taken down", expires_at=timezone.now() - datetime.timedelta(minutes=1))
 
-    assert column(staff_client.get(ARTICLES), "visibility") == {
-        "Live": "Yes",
-        "Unfinished": "No",
-        "Archived one": "No",
-        "Coming soon": "Scheduled: 2099-01-02 03:04",
+    assert column(staff_client.get(ARTICLES), "state") == {
+        "Live": "Live",
+        "Unfinished": "Draft",
+        "Archived one": "Archived",
+        "Coming soon": "Scheduled",
+        "Being rewritten": "Live with unpublished changes",
+        "Taken down": "Expired",
     }
 
 

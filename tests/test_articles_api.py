@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from api.rendering import rerender_all
 from articles.models import (
     Article,
     ArticleCondition,
@@ -27,11 +26,13 @@ from tests.factories import (
     make_risk,
     make_scheduled,
     make_section,
+    republish,
 )
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
 
 
 def iso(moment: datetime.datetime) -> str:
@@ -90,7 +91,7 @@ def test_article_list_result_has_exactly_the_documented_shape(api):
         sections=2,
         criteria=1,
     )
-    article.refresh_from_db()
+    publication = article.publications.get()
 
     response = api.get("/api/v1/articles/")
 
@@ -104,8 +105,9 @@ def test_article_list_result_has_exactly_the_documented_shape(api):
                 "slug": "nerve-blocks",
                 "title": "Nerve blocks",
                 "summary": "How a nerve block eases pain.",
-                "published_at": iso(article.published_at),
-                "updated_at": iso(article.updated_at),
+                # The approved version's dates: first approved version, so both are when it went live.
+                "published_at": iso(publication.live_from),
+                "updated_at": iso(publication.live_from),
                 "url": "http://testserver/api/v1/articles/nerve-blocks/",
                 "clinic": {"slug": "riverside", "name": "Riverside Pain Clinic"},
                 "conditions": [
@@ -177,6 +179,7 @@ def test_article_list_lists_conditions_in_the_editors_order(api):
         ArticleCondition.objects.create(
             article=article, condition=make_condition(name=name), position=position
         )
+    republish(article)
 
     [row] = api.get("/api/v1/articles/").json()["results"]
 
@@ -188,14 +191,15 @@ def test_article_list_lists_conditions_in_the_editors_order(api):
 
 @pytest.fixture
 def three_orderings():
-    """Three articles whose publication, update and title orders all differ."""
+    """Three articles whose publication, update and title orders all differ. The public update
+    date is when the latest approved version went live: Apple's first version, Cherry's second
+    (12 hours ago) and Banana's second (6 hours ago)."""
     now = timezone.now()
     cherry = make_article(title="Cherry", published_ago=3 * DAY)
     apple = make_article(title="Apple", published_ago=1 * DAY)
     banana = make_article(title="Banana", published_ago=2 * DAY)
-    Article.objects.filter(pk=cherry.pk).update(updated_at=now - 2 * DAY)
-    Article.objects.filter(pk=apple.pk).update(updated_at=now - 3 * DAY)
-    Article.objects.filter(pk=banana.pk).update(updated_at=now - 1 * DAY)
+    republish(cherry, live_from=now - 12 * HOUR)
+    republish(banana, live_from=now - 6 * HOUR)
     return {"cherry": cherry.slug, "apple": apple.slug, "banana": banana.slug}
 
 
@@ -373,8 +377,10 @@ def test_article_list_search_finds_words_in_the_summary(api):
 def test_article_list_search_finds_words_in_a_section_heading(api):
     wanted = make_article()
     make_section(article=wanted, heading="Does it hurt?", body="<p>A little.</p>")
+    republish(wanted)
     other = make_article()
     make_section(article=other, heading="Recovery", body="<p>A little.</p>")
+    republish(other)
 
     assert slugs(api.get("/api/v1/articles/?search=hurt")) == [wanted.slug]
 
@@ -384,8 +390,10 @@ def test_article_list_search_finds_words_in_section_text(api):
     make_section(
         article=wanted, heading="Recovery", body="<p>Most people walk out <em>the same</em> day.</p>"
     )
+    republish(wanted)
     other = make_article()
     make_section(article=other, heading="Recovery", body="<p>Rest for a week.</p>")
+    republish(other)
 
     assert slugs(api.get("/api/v1/articles/?search=walk")) == [wanted.slug]
 
@@ -407,6 +415,7 @@ def test_article_list_search_needs_every_word_to_match(api):
 def test_article_list_search_matches_words_found_in_different_places(api):
     wanted = make_article(title="Knee injection")
     make_section(article=wanted, heading="Who it helps", body="<p>People with arthritis.</p>")
+    republish(wanted)
     make_article(title="Knee surgery")
 
     assert slugs(api.get("/api/v1/articles/?search=knee+arthritis")) == [wanted.slug]
@@ -419,6 +428,7 @@ def test_article_list_search_does_not_match_html_tag_names(api):
         heading="Afterwards",
         body='<p>Take it <strong>slowly</strong>, <em>rest</em>; <a href="https://nhs.example/">advice</a>.</p>',
     )
+    republish(article)
 
     for markup_only in ("strong", "em", "href", "nhs"):
         assert slugs(api.get(f"/api/v1/articles/?search={markup_only}")) == [], markup_only
@@ -480,7 +490,8 @@ def test_article_detail_has_exactly_the_documented_shape(api):
     Reference.objects.create(
         article=article, position=1, title="Nerve blocks", doi="10.1000/xyz123", accessed_on=None
     )
-    article.refresh_from_db()
+    first = article.publications.get()
+    publication = republish(article)
 
     response = api.get("/api/v1/articles/nerve-blocks/")
 
@@ -492,8 +503,9 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         "slug": "nerve-blocks",
         "title": "Nerve blocks",
         "summary": "How a nerve block eases pain.",
-        "published_at": iso(article.published_at),
-        "updated_at": iso(article.updated_at),
+        # First published with the first approved version; updated when this one went live.
+        "published_at": iso(first.live_from),
+        "updated_at": iso(publication.live_from),
         "url": "http://testserver/api/v1/articles/nerve-blocks/",
         "clinic": {
             "slug": "riverside",
@@ -572,6 +584,7 @@ def test_article_detail_keeps_the_editors_order_of_every_list(api):
         )
         CandidateCriterion.objects.create(article=article, position=position, text=f"Criterion {position}")
         make_contact_link(clinic=clinic, url=f"https://clinic.example/{position}", position=position)
+    republish(article)
 
     body = api.get(f"/api/v1/articles/{article.slug}/").json()
 
@@ -673,17 +686,18 @@ def test_article_list_hides_an_article_published_in_a_future_minute(api):
     assert slugs(api.get("/api/v1/articles/")) == []
 
 
-def test_scheduled_article_appears_once_its_time_has_passed(api):
+def test_scheduled_article_appears_once_its_time_has_passed(api, monkeypatch):
+    now = timezone.now()
     condition = make_condition(slug="knee-pain")
     risk = make_risk(slug="infection")
-    article = make_scheduled(slug="coming-soon", conditions=[condition], risks=[risk])
+    make_scheduled(slug="coming-soon", ahead=HOUR, conditions=[condition], risks=[risk])
     assert slugs(api.get("/api/v1/articles/")) == []
     assert api.get("/api/v1/articles/coming-soon/").status_code == 404
     assert api.get("/api/v1/conditions/knee-pain/").status_code == 404
     assert api.get("/api/v1/risks/infection/").status_code == 404
 
-    article.published_at = timezone.now() - datetime.timedelta(seconds=1)
-    article.save()
+    # No job runs and nothing is saved: the clock alone moves past its time.
+    monkeypatch.setattr(timezone, "now", lambda: now + 2 * HOUR)
 
     assert slugs(api.get("/api/v1/articles/")) == ["coming-soon"]
     assert slugs(api.get("/api/v1/articles/?condition=knee-pain")) == ["coming-soon"]
@@ -985,25 +999,32 @@ def test_topic_endpoints_refuse_writes_and_change_nothing(api, collection, model
 @pytest.mark.parametrize("stored", [False, True], ids=["rendered-now", "stored-json"])
 @pytest.mark.parametrize("rows", [1, 25])
 def test_article_list_query_count_does_not_grow_with_articles(
-    api, django_assert_max_num_queries, rows, stored
+    api, django_assert_max_num_queries, django_capture_on_commit_callbacks, rows, stored
 ):
     conditions = [make_condition() for _ in range(3)]
     for _ in range(rows):
         make_article(clinic=make_clinic(), conditions=conditions)
-    if stored:
-        rerender_all()  # what runs after each commit outside tests
+    # A condition they all show changes: their stored JSON is cleared at once, and rendered
+    # again once the change commits.
+    conditions[0].name = "Renamed condition"
+    with django_capture_on_commit_callbacks(execute=stored):
+        conditions[0].save()
 
-    # 1. the content version (cache middleware)
-    # 2. COUNT(*) of published articles (pagination)
-    # 3. the page: ids and stored list JSON
-    # without stored JSON (just changed), for those rows only:
-    # 4. the articles, joined to their clinic
-    # 5. their ordered article-condition links, joined to their condition
-    with django_assert_max_num_queries(5 if not stored else 3):
+    # 1. the listing version (cache middleware)
+    # 2. the ids of the visible public rows, in order (then cached: count and pages are free)
+    # 3. the page's stored list JSON
+    # without stored JSON (the change has not committed yet), for those rows only:
+    # 4. their publications (the frozen content)
+    # 5. their clinics
+    # 6. the clinics' contact links
+    # 7. today's conditions they name
+    # (reviewers and risks: one query each when some are named; none here)
+    with django_assert_max_num_queries(7 if not stored else 3):
         body = api.get("/api/v1/articles/?page_size=100").json()
 
     assert len(body["results"]) == rows
     assert all(len(row["conditions"]) == 3 for row in body["results"])
+    assert all(row["conditions"][0]["name"] == "Renamed condition" for row in body["results"])
 
 
 def test_article_list_of_one_hundred_stays_within_the_list_budget(api, django_assert_max_num_queries):
@@ -1011,8 +1032,8 @@ def test_article_list_of_one_hundred_stays_within_the_list_budget(api, django_as
     for _ in range(100):
         make_article(conditions=conditions)
 
-    # Same five queries as above: version, count, page, articles + clinic, conditions.
-    with django_assert_max_num_queries(5):
+    # Same three queries as above: listing version, ids, the page's stored JSON.
+    with django_assert_max_num_queries(3):
         body = api.get("/api/v1/articles/?page_size=100").json()
 
     assert len(body["results"]) == 100
@@ -1024,9 +1045,13 @@ def test_filtered_article_list_stays_within_the_list_budget(api, django_assert_m
     for _ in range(25):
         article = make_article(title="Knee injection", conditions=[knee], risks=[infection])
         make_section(article=article, heading="Recovery", body="<p>Rest.</p>")
+        republish(article)
 
-    # The filters are subqueries (EXISTS, full-text MATCH) of the count and page queries.
-    with django_assert_max_num_queries(5):
+    # 1. the listing version (cache middleware)
+    # 2. the ids of the matching rows, in order: the filters are subqueries (EXISTS) and a join
+    #    to the full-text index of that one query
+    # 3. the page's stored list JSON
+    with django_assert_max_num_queries(3):
         body = api.get(
             "/api/v1/articles/?condition=knee-pain&risk=infection&search=knee+rest"
             "&published_after=2000-01-01&ordering=title"
@@ -1038,7 +1063,7 @@ def test_filtered_article_list_stays_within_the_list_budget(api, django_assert_m
 @pytest.mark.parametrize("stored", [False, True], ids=["rendered-now", "stored-json"])
 @pytest.mark.parametrize("rows", [1, 25])
 def test_article_detail_query_count_does_not_grow_with_children(
-    api, django_assert_max_num_queries, rows, stored
+    api, django_assert_max_num_queries, django_capture_on_commit_callbacks, rows, stored
 ):
     clinic = make_clinic(contact_links=rows)
     article = make_article(
@@ -1049,21 +1074,24 @@ def test_article_detail_query_count_does_not_grow_with_children(
         criteria=rows,
         contraindications=rows,
         references=rows,
+        reviewed_by=Reviewer.objects.create(name="Dr. Ada Reyes"),
     )
-    if stored:
-        rerender_all()
+    # The clinic it shows changes: its stored JSON is cleared at once, and rendered again once
+    # the change commits.
+    clinic.description = "Edited."
+    with django_capture_on_commit_callbacks(execute=stored):
+        clinic.save()
 
-    # 1. the content version (cache middleware)
-    # 2. the article (with its stored JSON), joined to its clinic and reviewer
-    # without stored JSON (just changed):
-    # 3. its article-condition links, joined to their condition
-    # 4. its article-risk links, joined to their risk
-    # 5. its sections
-    # 6. its candidate criteria
-    # 7. its contraindications
-    # 8. its references
-    # 9. the clinic's contact links
-    with django_assert_max_num_queries(9 if not stored else 2):
+    # 1. the visible public row at this address, with its ETag and stored JSON (cache
+    #    middleware; the view reuses it)
+    # without stored JSON (the change has not committed yet):
+    # 2. its publication (the frozen article and children, in the editor's order)
+    # 3. its clinic
+    # 4. the clinic's contact links
+    # 5. its reviewer
+    # 6. today's conditions it names
+    # 7. today's risks it names
+    with django_assert_max_num_queries(7 if not stored else 1):
         body = api.get(f"/api/v1/articles/{article.slug}/").json()
 
     assert len(body["sections"]) == rows
@@ -1073,6 +1101,7 @@ def test_article_detail_query_count_does_not_grow_with_children(
     assert len(body["contraindications"]) == rows
     assert len(body["references"]) == rows
     assert len(body["clinic"]["contact_links"]) == rows
+    assert body["clinic"]["description"] == "Edited."
 
 
 @pytest.mark.parametrize(("collection", "link"), [("conditions", "conditions"), ("risks", "risks")])

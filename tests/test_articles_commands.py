@@ -4,6 +4,7 @@ from django.core.management import call_command
 from reversion.models import Version
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Risk, Section
+from articles.states import State
 from clinics.models import Clinic, ContactLink
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,9 @@ def test_load_demo_gives_live_articles_a_reviewer_a_version_and_a_workflow_step(
     call_command("load_demo")
     article = Article.objects.get(slug="intrathecal-pump-implant")
     assert Version.objects.get_for_object(article).count() == 1
-    assert article.transitions.get().to_status == Article.Status.PUBLISHED
+    step = article.transitions.get()
+    assert (step.action, step.to_state) == ("publish", State.LIVE)
+    assert article.publications.visible().count() == 1
     detail = api.get("/api/v1/articles/intrathecal-pump-implant/").json()
     assert detail["reviewed_by"]["name"] == "Reviewing physician (placeholder)"
     assert detail["next_review_due"] is not None

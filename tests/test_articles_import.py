@@ -51,7 +51,8 @@ def test_import_markdown_creates_a_draft_with_title_summary_and_sections():
     article = Article.objects.get(slug="spinal-cord-stimulation")
     assert article.status == Article.Status.DRAFT
     assert article.published_at is None
-    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert not Article.objects.live().filter(pk=article.pk).exists()
+    assert not article.publications.exists()  # nothing approved, so nothing scheduled either
     assert article.clinic == clinic
     assert article.title == "Spinal Cord Stimulation"
     assert article.summary == (

@@ -37,19 +37,28 @@ def test_article_slug_is_unique():
         make_article(slug="same")
 
 
-def test_published_queryset_leaves_out_drafts_archived_and_scheduled():
+def test_live_queryset_is_what_patients_can_read_not_the_working_copys_status():
     live = make_article()
+    edited = make_article()  # its approved version stays live while the working copy changes
+    Article.objects.filter(pk=edited.pk).update(status=Article.Status.DRAFT)
     make_draft()
     make_archived()
     make_scheduled()
-    assert list(Article.objects.published()) == [live]
+    make_article(
+        published_ago=datetime.timedelta(days=2), expires_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    assert set(Article.objects.live()) == {live, edited}
 
 
-def test_scheduled_article_becomes_public_when_its_time_passes_without_any_job():
+def test_scheduled_article_becomes_live_when_its_time_passes_without_any_job():
+    now = timezone.now()
     article = make_scheduled(ahead=datetime.timedelta(minutes=5))
-    assert not Article.objects.published().exists()
-    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - datetime.timedelta(seconds=1))
-    assert list(Article.objects.published()) == [article]
+    assert not Article.objects.live(now).exists()
+    assert Article.objects.with_public_state(now).get().is_scheduled
+
+    later = now + datetime.timedelta(minutes=6)
+    assert list(Article.objects.live(later)) == [article]
+    assert not Article.objects.with_public_state(later).get().is_scheduled
 
 
 def test_conditions_and_risks_keep_the_editors_order():

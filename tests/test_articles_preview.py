@@ -12,10 +12,9 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles import previews, workflow
-from articles.models import PreviewLink, Reviewer
+from articles.models import Article, PreviewLink, Reviewer
 from tests.admin_forms import form_data
 from tests.factories import (
-    make_article,
     make_clinic,
     make_condition,
     make_contact_link,
@@ -58,6 +57,11 @@ def keys(value):
     return None
 
 
+def iso(moment: datetime.datetime) -> str:
+    """A timestamp as the API shows it."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def stored_iso(moment: datetime.datetime) -> str:
     """A timestamp as a preview shows it: versions are stored as JSON, which keeps milliseconds."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000).isoformat().replace("+00:00", "Z")
@@ -66,6 +70,17 @@ def stored_iso(moment: datetime.datetime) -> str:
 def no_store(response) -> bool:
     directives = {part.strip() for part in response["Cache-Control"].split(",")}
     return {"private", "no-store"} <= directives
+
+
+def about(link, *, state, is_live) -> dict:
+    """The ``preview`` object of a response that shows ``link``'s version."""
+    version = Version.objects.select_related("revision").get(pk=link.version_id)
+    return {
+        "version": link.version_id,
+        "saved_at": iso(version.revision.date_created),
+        "state": state,
+        "is_live": is_live,
+    }
 
 
 def full_draft():
@@ -162,10 +177,11 @@ def test_admin_cannot_revoke_a_link_through_another_article(staff_client, editor
 # --- What a token shows --------------------------------------------------------------------------
 
 
-def test_preview_of_a_draft_has_exactly_the_detail_shape(api, editor):
+def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_is(api, editor):
     article = full_draft()
+    link = previews.create_link(article, by=editor)
 
-    response = preview(api, token(article, editor))
+    response = preview(api, previews.token_for(link))
 
     assert response.status_code == 200
     body = response.json()
@@ -224,12 +240,15 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape(api, editor):
                 }
             ],
         },
+        # The version saved when the link was made; never approved, so nobody reads it yet.
+        "preview": about(link, state="draft", is_live=False),
     }
 
 
 def test_preview_of_a_draft_has_the_same_keys_at_every_level_as_the_published_detail(api, editor):
     article = full_draft()
-    draft = preview(api, token(article, editor)).json()
+    draft_token = token(article, editor)
+    draft = preview(api, draft_token).json()
 
     workflow.transition(article, "publish", by=editor)
     published = api.get("/api/v1/articles/nerve-blocks/").json()
@@ -238,30 +257,95 @@ def test_preview_of_a_draft_has_the_same_keys_at_every_level_as_the_published_de
     # Only publishing gives the page a publication date.
     assert "datePublished" not in draft_page
     assert published_page.pop("datePublished") == published["published_at"][:19] + "Z"
+    # The preview says which version it is; the public detail never does.
+    assert draft["preview"]["state"] == "draft"
+    draft_version = draft.pop("preview")["version"]
+    assert "preview" not in published
     assert keys(draft) == keys(published)
     assert draft.pop("published_at") is None
     assert draft.pop("updated_at") != published.pop("updated_at")
     assert draft_page.pop("dateModified") <= published_page.pop("dateModified")
     published.pop("published_at")
     assert draft == published
+    # The same link still names the draft's version, older than the approved one; the state is
+    # today's, and its text is exactly what patients read now (approving changed no word).
+    again = preview(api, draft_token).json()["preview"]
+    assert (again["version"], again["state"], again["is_live"]) == (draft_version, "live", True)
 
 
-def test_preview_of_a_published_article_equals_its_detail(api, editor):
-    article = make_article(
+def test_preview_of_the_approved_version_equals_its_detail_and_says_patients_read_it(api, editor):
+    article = make_draft(
         sections=3, conditions=[make_condition(), make_condition()], risks=[make_risk()], criteria=2
     )
-
+    workflow.transition(article, "publish", by=editor)
     article.refresh_from_db()
+    link = previews.create_link(article, by=editor)
 
-    response = preview(api, token(article, editor))
+    response = preview(api, previews.token_for(link))
 
     assert response.status_code == 200
+    body = response.json()
+    assert body.pop("preview") == about(link, state="live", is_live=True)
     detail = api.get(f"/api/v1/articles/{article.slug}/").json()
-    detail |= {
-        "published_at": stored_iso(article.published_at),
-        "updated_at": stored_iso(article.updated_at),
-    }
-    assert response.json() == detail
+    # The saved version keeps its times to the millisecond; the working copy's row was saved
+    # (updated_at) just after the publication's own update time, when it was approved.
+    assert detail["published_at"] == iso(article.published_at)
+    assert detail["updated_at"] == detail["published_at"]
+    assert body["updated_at"] == stored_iso(article.updated_at)
+    assert body["jsonld"]["@graph"][0]["dateModified"] == f"{article.updated_at:%Y-%m-%dT%H:%M:%S}Z"
+    detail |= {"published_at": stored_iso(article.published_at), "updated_at": body["updated_at"]}
+    detail["jsonld"]["@graph"][0]["dateModified"] = body["jsonld"]["@graph"][0]["dateModified"]
+    assert body == detail
+
+
+def test_preview_of_a_working_copy_edited_after_approval_is_not_what_patients_read(staff_client, api, editor):
+    article = make_draft(title="Approved title", sections=1)
+    workflow.transition(article, "publish", by=editor)
+    approved = previews.create_link(Article.objects.get(pk=article.pk), by=editor)
+    data = form_data(staff_client.get(change_url(article)))
+    data |= {"title": "Edited title"}
+    assert staff_client.post(change_url(article), data).status_code == 302
+    edited = previews.create_link(Article.objects.get(pk=article.pk), by=editor)
+
+    old, new = (
+        preview(api, previews.token_for(approved)).json(),
+        preview(api, previews.token_for(edited)).json(),
+    )
+
+    assert (old["title"], new["title"]) == ("Approved title", "Edited title")
+    assert old["preview"] == about(approved, state="live_with_changes", is_live=True)
+    assert new["preview"] == about(edited, state="live_with_changes", is_live=False)
+    assert api.get(f"/api/v1/articles/{article.slug}/").json()["title"] == "Approved title"
+
+    workflow.transition(article, "publish", by=editor)
+
+    assert preview(api, previews.token_for(approved)).json()["preview"]["is_live"] is False
+    assert preview(api, previews.token_for(edited)).json()["preview"]["state"] == "live"
+
+
+def test_preview_of_a_scheduled_version_is_not_live_until_its_time(api, editor):
+    article = make_draft(title="Coming soon")
+    workflow.transition(article, "publish", by=editor, live_from=timezone.now() + datetime.timedelta(days=1))
+    link = previews.create_link(article, by=editor)
+
+    body = preview(api, previews.token_for(link)).json()
+
+    assert body["title"] == "Coming soon"
+    assert body["preview"] == about(link, state="scheduled", is_live=False)
+    assert api.get(f"/api/v1/articles/{article.slug}/").status_code == 404
+
+
+def test_preview_state_follows_the_workflow_while_the_link_shows_the_same_version(api, editor):
+    article = make_draft(title="Under review")
+    link = previews.create_link(article, by=editor)
+    preview_token = previews.token_for(link)
+    assert preview(api, preview_token).json()["preview"] == about(link, state="draft", is_live=False)
+
+    workflow.transition(article, "submit", by=editor)
+
+    body = preview(api, preview_token).json()
+    assert body["title"] == "Under review"
+    assert body["preview"] == about(link, state="in_review", is_live=False)
 
 
 def test_preview_shows_a_draft_with_no_children(api, editor):
@@ -287,8 +371,12 @@ def test_a_token_keeps_showing_the_version_it_names_after_later_saves(staff_clie
     data |= {"title": "New title", "sections-0-body": "<p>New text.</p>", "article_conditions-0-DELETE": "on"}
     assert staff_client.post(change_url(article), data).status_code == 302
 
-    old, new = preview(api, old_token).json(), preview(api, token(article, editor)).json()
+    new_link = previews.create_link(article, by=editor)
 
+    old, new = preview(api, old_token).json(), preview(api, previews.token_for(new_link)).json()
+
+    assert old["preview"]["version"] < new["preview"]["version"] == new_link.version_id
+    assert old["preview"]["saved_at"] < new["preview"]["saved_at"]
     assert (old["title"], old["sections"][0]["body"]) == ("Old title", "<p>Old text.</p>")
     assert [c["slug"] for c in old["conditions"]] == ["old-condition"]
     assert (new["title"], new["sections"][0]["body"]) == ("New title", "<p>New text.</p>")
@@ -503,7 +591,8 @@ def test_every_preview_response_forbids_caching(api, editor, outcome):
 
 
 @pytest.mark.parametrize("rows", [1, 25])
-def test_preview_runs_a_fixed_number_of_queries(api, editor, django_assert_max_num_queries, rows):
+@pytest.mark.parametrize("approved", [False, True], ids=["draft", "approved"])
+def test_preview_runs_a_fixed_number_of_queries(api, editor, django_assert_max_num_queries, rows, approved):
     article = make_draft(
         clinic=make_clinic(contact_links=rows),
         sections=rows,
@@ -512,17 +601,23 @@ def test_preview_runs_a_fixed_number_of_queries(api, editor, django_assert_max_n
         criteria=rows,
         reviewed_by=Reviewer.objects.create(name="Dr. Ada Reyes"),
     )
+    if approved:
+        workflow.transition(article, "publish", by=editor)
     preview_token = token(article, editor)
 
     # 1. the preview link, joined to its article
     # 2. the version the link names, joined to its revision and user
     # 3. the other versions of that revision (the children)
-    # 4. today's conditions of the stored links
-    # 5. today's risks of the stored links
-    # 6. the clinic
-    # 7. the clinic's contact links
-    # 8. the reviewer
-    with django_assert_max_num_queries(8):
+    # 4. whether the clinic the version names still exists
+    # 5. the clinic
+    # 6. the clinic's contact links
+    # 7. the reviewer
+    # 8. today's conditions of the stored links
+    # 9. today's risks of the stored links
+    # 10. the version patients read now, if any (is_live)
+    # 11. whether a version is live (state)
+    # 12. whether a version is scheduled (state)
+    with django_assert_max_num_queries(12):
         body = preview(api, preview_token).json()
 
     assert len(body["sections"]) == rows
@@ -530,6 +625,7 @@ def test_preview_runs_a_fixed_number_of_queries(api, editor, django_assert_max_n
     assert len(body["risks"]) == rows
     assert len(body["candidate_criteria"]) == rows
     assert len(body["clinic"]["contact_links"]) == rows
+    assert body["preview"]["is_live"] is approved
 
 
 def test_preview_endpoint_is_in_the_openapi_schema_with_its_200_and_403(api):
@@ -538,8 +634,19 @@ def test_preview_endpoint_is_in_the_openapi_schema_with_its_200_and_403(api):
     get = schema["paths"]["/api/v1/preview/{token}/"]["get"]
     assert {"200", "403"} <= set(get["responses"])
     assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ArticleDetail"
+        "$ref": "#/components/schemas/ArticlePreview"
     }
+    components = schema["components"]["schemas"]
+    shown, detail = components["ArticlePreview"], components["ArticleDetail"]
+    # The detail's fields plus which version it is; a draft has no publication date yet.
+    assert list(shown["properties"]) == [*detail["properties"], "preview"]
+    assert set(shown["required"]) == {*detail["required"], "preview"}
+    assert shown["properties"]["published_at"]["nullable"] is True
+    assert detail["properties"]["published_at"].get("nullable") is None
+    version = components[shown["properties"]["preview"]["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert (
+        set(version["properties"]) == set(version["required"]) == {"version", "saved_at", "state", "is_live"}
+    )
     refusal = get["responses"]["403"]["content"]["application/json"]["schema"]["$ref"]
     refusal_schema = schema["components"]["schemas"][refusal.rsplit("/", 1)[1]]
     assert set(refusal_schema["properties"]) == {"detail"}

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles import workflow
-from articles.models import Article, ArticleTransition, Section
+from articles.models import Article, ArticleTransition, Publication, Section
 from articles.readability import measure
 from tests.admin_forms import add_rows, form_data
-from tests.factories import make_article, make_draft, make_section
+from tests.factories import make_article, make_draft, make_section, republish
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,7 @@ def test_api_detail_reports_grades_and_flags_what_is_above_target(api):
     article = make_article(slug="pump")
     make_section(article=article, position=1, heading="Plain", body=PLAIN)
     make_section(article=article, position=2, heading=DENSE_HEADING, body=DENSE)
+    republish(article)
     article = fresh(article)
     plain, dense = Section.objects.filter(article=article).order_by("position")
 
@@ -255,6 +256,7 @@ def test_publishing_refuses_an_article_above_target_when_configured_naming_the_w
     assert "“Plain”" not in message
     assert fresh(article).status == Article.Status.DRAFT
     assert not ArticleTransition.objects.filter(article=article).exists()
+    assert not Publication.objects.filter(article=article).exists()
 
 
 def test_publishing_in_the_admin_shows_the_readability_refusal(client, settings, reviewer):
@@ -263,12 +265,14 @@ def test_publishing_in_the_admin_shows_the_readability_refusal(client, settings,
     client.force_login(reviewer)
 
     response = client.post(
-        reverse("admin:articles_article_transition", args=[article.pk, "publish"]), {"note": ""}
+        reverse("admin:articles_article_transition", args=[article.pk, "publish"]),
+        {"note": "", "version": str(article.lock_version)},
     )
 
     assert response.status_code == 200
     assert escape(f"“{DENSE_HEADING}”") in response.content.decode()
     assert fresh(article).status == Article.Status.DRAFT
+    assert not Publication.objects.filter(article=article).exists()
 
 
 def test_publishing_an_article_above_target_is_allowed_by_default(reviewer):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles.models import Article, Contraindication, Reference
 from tests.admin_forms import add_rows, form_data
-from tests.factories import make_article, make_draft
+from tests.factories import make_article, make_draft, republish
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,7 @@ def test_references_and_contraindications_are_returned_in_the_editors_order(api)
             article=article, position=position, title=f"Source {position}", pubmed_id=str(position)
         )
         Contraindication.objects.create(article=article, position=position, text=f"Reason {position}")
+    republish(article)
 
     body = api.get("/api/v1/articles/pump/").json()
 
@@ -82,15 +83,25 @@ def test_references_and_contraindications_are_returned_in_the_editors_order(api)
     ]
 
 
-def test_editing_a_reference_updates_the_public_detail(api):
+def test_editing_a_reference_updates_the_public_detail_after_approval(api):
     article = make_article(slug="pump")
     source = Reference.objects.create(article=article, title="Old title", pubmed_id="1")
+    republish(article)
     assert api.get("/api/v1/articles/pump/").json()["references"][0]["title"] == "Old title"
 
     source.title = "New title"
     source.save()
 
-    assert api.get("/api/v1/articles/pump/").json()["references"][0]["title"] == "New title"
+    # A change to the working copy: patients still read the approved version.
+    before = api.get("/api/v1/articles/pump/").json()
+    assert before["references"][0]["title"] == "Old title"
+    assert [c["name"] for c in before["jsonld"]["@graph"][0]["citation"]] == ["Old title"]
+
+    republish(article)
+
+    after = api.get("/api/v1/articles/pump/").json()
+    assert after["references"][0]["title"] == "New title"
+    assert [c["name"] for c in after["jsonld"]["@graph"][0]["citation"]] == ["New title"]
 
 
 # --- Admin -------------------------------------------------------------------------------------------

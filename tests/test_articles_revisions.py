@@ -17,14 +17,16 @@ from articles.models import (
     Article,
     ArticleCondition,
     ArticleRisk,
+    ArticleTransition,
     CandidateCriterion,
     Condition,
     Reviewer,
     Risk,
     Section,
 )
+from articles.states import State
 from tests.admin_forms import add_rows, form_data
-from tests.factories import make_article, make_clinic, make_condition, make_draft, make_risk
+from tests.factories import make_article, make_clinic, make_condition, make_draft, make_risk, republish
 
 pytestmark = pytest.mark.django_db
 
@@ -121,11 +123,13 @@ def content(article) -> dict:
 
 
 def workflow_state(article) -> tuple:
+    """What only the workflow changes: where the working copy is, what is public, the review shown."""
     article = Article.objects.get(pk=article.pk)
     return (
         article.status,
+        workflow.state_of(article),
         article.published_at,
-        article.expires_at,
+        list(article.publications.values_list("pk", "live_from", "expires_at", "ended_at")),
         article.reviewed_by_id,
         article.last_reviewed_on,
     )
@@ -298,6 +302,7 @@ def test_revert_after_sections_were_added_edited_reordered_and_deleted_restores_
     publish(article, editor)
     detail_a = api.get("/api/v1/articles/nerve-blocks/").json()
     assert [s["heading"] for s in detail_a["sections"]] == ["What is it?", "Does it hurt?", "Aftercare"]
+    approved = workflow_state(article)
 
     # 1. Add a section.
     data = open_form(staff_client, article)
@@ -362,6 +367,8 @@ def test_revert_after_sections_were_added_edited_reordered_and_deleted_restores_
         "risks": [(1, "r2"), (2, "r1")],
     }
     assert len(versions(article)) == 11  # add, version A, publish, eight edits
+    # None of the edits reached patients: they read version A, as approved.
+    assert api.get("/api/v1/articles/nerve-blocks/").json() == detail_a
 
     response = staff_client.post(revert_url(article, version_a))
 
@@ -370,6 +377,12 @@ def test_revert_after_sections_were_added_edited_reordered_and_deleted_restores_
     assert content(article) == state_a
     assert Section.objects.filter(article=article).count() == 3
     assert api.get("/api/v1/articles/nerve-block-injections/").status_code == 404
+    assert api.get("/api/v1/articles/nerve-blocks/").json() == detail_a
+    assert workflow.state_of(Article.objects.get(pk=article.pk)) == State.LIVE_WITH_CHANGES
+    assert workflow_state(article)[2:] == approved[2:]
+
+    # Approved again, the reverted article reads exactly as version A did; only its dates move on.
+    publish(article, editor)
     detail = api.get("/api/v1/articles/nerve-blocks/").json()
     assert detail.pop("updated_at") != detail_a.pop("updated_at")
     page, page_a = detail["jsonld"]["@graph"][0], detail_a["jsonld"]["@graph"][0]
@@ -412,23 +425,35 @@ def test_revert_creates_a_new_version_and_the_state_before_it_can_be_restored(st
     assert len(versions(article)) == 4
 
 
-def test_revert_of_a_published_article_to_a_draft_version_keeps_it_published(staff_client, editor, api):
+def test_revert_of_a_live_article_to_a_draft_version_changes_only_its_working_copy(staff_client, editor, api):
     article = add_article(staff_client, make_clinic(), sections=[("Does it hurt?", "<p>A little.</p>")])
     (draft_version,) = versions(article)
     assert draft_version.field_dict["status"] == Article.Status.DRAFT
-    publish(article, editor)
     reviewer = Reviewer.objects.create(name="Dr. Ada Reyes", credentials="MD")
     workflow.record_review(article, by=editor, reviewer=reviewer, reviewed_on=timezone.localdate())
     save(staff_client, article, open_form(staff_client, article) | {"title": "Nerve blocks, explained"})
+    publish(article, editor)
     before = workflow_state(article)
-    assert before[0] == Article.Status.PUBLISHED
-    assert before[3] == reviewer.pk
+    assert before[:2] == (Article.Status.PUBLISHED, State.LIVE)
+    assert before[4] == reviewer.pk
+    public_before = api.get("/api/v1/articles/nerve-blocks/").json()
 
     assert staff_client.post(revert_url(article, draft_version)).status_code == 302
 
-    assert workflow_state(article) == before
+    # The text goes back; the workflow does not: the approved version stays live, with its review.
+    after = workflow_state(article)
+    assert after[:2] == (Article.Status.DRAFT, State.LIVE_WITH_CHANGES)
+    assert after[2:] == before[2:]
     assert Article.objects.get(pk=article.pk).title == "Nerve blocks"
-    assert api.get("/api/v1/articles/nerve-blocks/").json()["title"] == "Nerve blocks"
+    assert api.get("/api/v1/articles/nerve-blocks/").json() == public_before
+    assert public_before["title"] == "Nerve blocks, explained"
+    step = ArticleTransition.objects.filter(article=article).first()
+    assert (step.action, step.actor, step.from_state, step.to_state) == (
+        "edit",
+        editor,
+        State.LIVE,
+        State.LIVE_WITH_CHANGES,
+    )
 
 
 def test_revert_of_a_draft_to_a_published_version_keeps_it_a_draft(staff_client, editor, api):
@@ -459,7 +484,9 @@ def test_revert_to_an_address_another_article_took_since_is_refused_and_changes_
     response = staff_client.post(revert_url(article, version_a))
 
     assert response.status_code == 200
-    assert "Cannot revert: another article now uses the address" in html.unescape(response.content.decode())
+    assert "Cannot go back to that version: another article now uses the address" in html.unescape(
+        response.content.decode()
+    )
     assert content(article) == state
     assert len(versions(article)) == 2
 
@@ -592,8 +619,9 @@ def two_versions(article, titles) -> list[Version]:
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_a_writer_cannot_revert_a_published_article(writer_client, method):
-    article = make_article(sections=1)
+@pytest.mark.parametrize("status", [Article.Status.IN_REVIEW, Article.Status.ARCHIVED])
+def test_a_writer_cannot_revert_an_article_in_review_or_archived(writer_client, method, status):
+    article = make_article(status=status, published_at=None, sections=1)
     newer, older = two_versions(article, ["Old title", "New title"])
 
     response = getattr(writer_client, method)(revert_url(article, older))
@@ -601,6 +629,20 @@ def test_a_writer_cannot_revert_a_published_article(writer_client, method):
     assert response.status_code == 403
     assert Article.objects.get(pk=article.pk).title == "New title"
     assert versions(article) == [newer, older]
+
+
+def test_a_writer_reverts_a_live_article_only_in_its_working_copy(writer_client, api):
+    article = make_article(sections=1)
+    _, older = two_versions(article, ["Old title", "New title"])
+    republish(article)
+    public_before = api.get(f"/api/v1/articles/{article.slug}/").json()
+
+    assert writer_client.post(revert_url(article, older)).status_code == 302
+
+    article = Article.objects.get(pk=article.pk)
+    assert (article.title, workflow.state_of(article)) == ("Old title", State.LIVE_WITH_CHANGES)
+    assert api.get(f"/api/v1/articles/{article.slug}/").json() == public_before
+    assert public_before["title"] == "New title"
 
 
 def test_a_writer_can_revert_a_draft(writer_client):
@@ -613,15 +655,24 @@ def test_a_writer_can_revert_a_draft(writer_client):
     assert len(versions(article)) == 3
 
 
-def test_a_writer_sees_the_history_of_a_published_article_without_revert_links(writer_client):
-    article = make_article(sections=1)
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (Article.Status.PUBLISHED, True),
+        (Article.Status.DRAFT, True),
+        (Article.Status.IN_REVIEW, False),
+        (Article.Status.ARCHIVED, False),
+    ],
+)
+def test_a_writer_sees_revert_links_in_the_history_only_where_they_may_edit(writer_client, status, offered):
+    article = make_article(status=status, sections=1)
     _, older = two_versions(article, ["Old title", "New title"])
 
     response = writer_client.get(history_url(article))
 
     assert response.status_code == 200
     assert len(history_rows(response)) == 2
-    assert revert_url(article, older) not in response.content.decode()
+    assert (revert_url(article, older) in response.content.decode()) == offered
 
 
 # --- Edit conflicts ------------------------------------------------------------------------------

@@ -1,11 +1,20 @@
 """Full-text search (?search=): SQLite FTS5 or PostgreSQL tsvector, whichever DATABASE_URL picks."""
 
-import pytest
+import datetime
 
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from articles import publishing, workflow
 from articles.models import Article
-from tests.factories import make_article, make_draft, make_section
+from articles.states import State
+from tests.factories import make_article, make_draft, make_scheduled, make_section, republish
 
 pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
 
 
 def found(api, text, **params):
@@ -25,6 +34,7 @@ def test_search_finds_section_headings_and_text_but_not_markup(api):
     make_section(
         article=article, heading="Recovery time", body="<p>Most people <strong>heal</strong> fast.</p>"
     )
+    republish(article)
     assert found(api, "recovery") == ["stim"]
     assert found(api, "heal") == ["stim"]
     assert found(api, "strong") == []
@@ -39,6 +49,7 @@ def test_search_needs_every_word(api):
 def test_search_ranks_title_matches_above_text_matches_unless_ordering_is_given(api):
     in_text = make_article(slug="in-text", title="Aaa procedure")
     make_section(article=in_text, body="<p>It uses a catheter.</p>")
+    republish(in_text)
     make_article(slug="in-title", title="Zzz catheter care")
     assert found(api, "catheter") == ["in-title", "in-text"]
     assert found(api, "catheter", ordering="title") == ["in-text", "in-title"]
@@ -46,27 +57,114 @@ def test_search_ranks_title_matches_above_text_matches_unless_ordering_is_given(
 
 def test_search_never_finds_drafts_or_scheduled_articles(api):
     make_draft(slug="draft", title="Secret pump")
+    make_scheduled(slug="scheduled", title="Secret pump plan")
     assert found(api, "pump") == []
 
 
-def test_search_follows_edits_and_deletions_at_once(api):
-    article = make_article(slug="edited", title="Old words")
-    section = make_section(article=article, body="<p>Spinal cord stimulation.</p>")
+def test_search_follows_edits_once_approved_and_unpublishing_and_deletion_at_once(api):
+    article = make_article(slug="edited", title="Old words", sections=1)
+    section = article.sections.get()
+    section.body = "<p>Spinal cord stimulation.</p>"
+    section.save()
+    assert found(api, "spinal") == []  # a working-copy change, not approved yet
+    republish(article)
     assert found(api, "spinal") == ["edited"]
 
     section.body = "<p>Radiofrequency ablation.</p>"
     section.save()
+    assert found(api, "spinal") == ["edited"]
+    assert found(api, "radiofrequency") == []
+    republish(article)
     assert found(api, "spinal") == []
     assert found(api, "radiofrequency") == ["edited"]
 
     article.title = "New words"
     article.save()
+    assert found(api, "new") == []
+    republish(article)
     assert found(api, "new") == ["edited"]
 
     section.delete()
+    assert found(api, "radiofrequency") == ["edited"]
+    republish(article)
     assert found(api, "radiofrequency") == []
+
+    publishing.end(article)
+    assert found(api, "new") == []
+    republish(article)
+    assert found(api, "new") == ["edited"]
     Article.objects.get(slug="edited").delete()
     assert found(api, "new") == []
+
+
+def test_search_ranking_does_not_change_when_drafts_are_added(api):
+    # A title, a summary and a section text match, published in the opposite order of their rank
+    # (so the order shows the ranking, not the dates), and two articles without the word.
+    make_article(slug="in-title", title="Catheter care", published_ago=3 * DAY)
+    make_article(slug="in-summary", summary="How the catheter and pump are refilled.", published_ago=2 * DAY)
+    in_text = make_article(slug="in-text", title="Nerve blocks", published_ago=DAY)
+    make_section(article=in_text, body="<p>A thin catheter sits by the nerve.</p>")
+    republish(in_text)
+    make_article(title="Pump refills")
+    make_article(title="Spinal cord stimulation")
+    before = api.get("/api/v1/articles/", {"search": "catheter"}).json()
+    assert [row["slug"] for row in before["results"]] == ["in-title", "in-summary", "in-text"]
+
+    # Staff write about catheters at length: three drafts and a scheduled article.
+    word = " ".join(["catheter"] * 30)
+    for n in range(3):
+        draft = make_draft(title=f"Catheter draft {n}", summary=word)
+        make_section(article=draft, heading="Catheter", body=f"<p>{word}</p>")
+    scheduled = make_scheduled(title="Catheter coming soon", summary=word)
+    make_section(article=scheduled, heading="Catheter", body=f"<p>{word}</p>")
+    republish(scheduled, live_from=timezone.now() + DAY)
+
+    after = api.get("/api/v1/articles/", {"search": "catheter"}).json()
+    assert after["count"] == before["count"] == 3
+    assert after["results"] == before["results"]
+
+
+@pytest.fixture
+def writer(django_user_model):
+    user = django_user_model.objects.create_user(
+        "writer", "writer@clinic.example", "long-Pass-9921", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Writer"))
+    return user
+
+
+def test_a_word_only_in_a_writers_submitted_revision_of_a_live_article_finds_nothing(api, writer):
+    article = make_article(slug="pump", title="The intrathecal pump", sections=1)
+    section = article.sections.get()
+    section.body = "<p>From next month: zebrafish.</p>"
+    section.save()
+    workflow.working_copy_changed(article, by=writer)
+    workflow.transition(article, "submit", by=writer)
+    assert workflow.state_of(Article.objects.get(pk=article.pk)) == State.CHANGES_IN_REVIEW
+
+    assert found(api, "zebrafish") == []
+    assert found(api, "intrathecal") == ["pump"]  # the live version, by its own words
+
+
+def test_a_word_only_in_a_scheduled_version_finds_nothing_until_its_time(api, monkeypatch):
+    now = timezone.now()
+    article = make_article(slug="pump", title="The intrathecal pump", sections=1)
+    section = article.sections.get()
+    section.body = "<p>From Monday: zebrafish.</p>"
+    section.save()
+    article.title = "The implanted pump"
+    article.save()
+    republish(article, live_from=now + HOUR)
+
+    assert found(api, "zebrafish") == []
+    assert found(api, "implanted") == []
+    assert found(api, "intrathecal") == ["pump"]
+
+    monkeypatch.setattr(timezone, "now", lambda: now + 2 * HOUR)
+
+    assert found(api, "zebrafish") == ["pump"]
+    assert found(api, "implanted") == ["pump"]
+    assert found(api, "intrathecal") == []
 
 
 @pytest.mark.parametrize(

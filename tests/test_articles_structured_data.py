@@ -18,6 +18,7 @@ from tests.factories import (
     make_draft,
     make_risk,
     make_section,
+    republish,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,8 @@ def riverside():
 
 
 def nerve_block(treatment_type="procedure", **fields):
+    """First published on 1 March 2026; its sections, contraindication and references added since,
+    and approved now."""
     article = make_article(
         clinic=riverside(),
         title="Nerve blocks",
@@ -85,6 +88,7 @@ def nerve_block(treatment_type="procedure", **fields):
     Reference.objects.create(
         article=article, position=3, title="A web page", url="https://medlineplus.gov/x.html"
     )
+    republish(article)
     return article
 
 
@@ -94,10 +98,11 @@ def jsonld(api, slug="nerve-blocks"):
     return response.json()["jsonld"]
 
 
-def test_article_jsonld_is_the_whole_graph_built_from_the_model(api):
+def test_article_jsonld_is_the_whole_graph_built_from_the_approved_version(api):
     article = nerve_block()
-    article.refresh_from_db()
-    updated = article.updated_at.astimezone(datetime.UTC).replace(microsecond=0).isoformat()[:19] + "Z"
+    # Modified when the approved version went live; published when the first one did.
+    live_from = article.publications.visible().get().live_from
+    updated = live_from.astimezone(datetime.UTC).replace(microsecond=0).isoformat()[:19] + "Z"
 
     assert jsonld(api) == {
         "@context": "https://schema.org",
@@ -319,8 +324,11 @@ def test_every_type_and_property_of_an_article_graph_is_schema_org_vocabulary(ap
     article = nerve_block()
     article.treatment_type, article.treatment_name = treatment_type, treatment_type and "A treatment"
     article.save()
+    republish(article)
 
-    assert vocabulary_errors(jsonld(api)) == []
+    document = jsonld(api)
+    assert document["@graph"][1]["@type"] == TREATMENT_TYPES.get(treatment_type, "MedicalCondition")
+    assert vocabulary_errors(document) == []
 
 
 def test_every_type_and_property_of_the_clinic_graph_is_schema_org_vocabulary(api):

@@ -1,20 +1,27 @@
-"""The editorial workflow: states and transitions, roles and what each may do, clinical reviews."""
+"""The editorial workflow: states and transitions, roles and what each may do, clinical reviews.
+
+What patients read is the approved version (a publication); staff edit the working copy. The
+state a person sees combines the two (articles/states.py, docs/publications.md).
+"""
 
 import datetime
-import itertools
 import re
 
 import pytest
+import reversion
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from reversion.models import Version
 
 from articles import workflow
-from articles.models import Article, ArticleTransition, ClinicalReview, Reviewer
-from tests.admin_forms import ADD_ARTICLE, form_data, new_article_data
+from articles.models import Article, ArticleTransition, ClinicalReview, Publication, Reviewer
+from articles.states import State
+from tests.admin_forms import ADD_ARTICLE, add_rows, form_data, new_article_data
 from tests.factories import (
     make_archived,
     make_article,
@@ -22,6 +29,7 @@ from tests.factories import (
     make_condition,
     make_draft,
     make_risk,
+    make_scheduled,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +39,8 @@ REVIEWER = "Clinical reviewer"
 CLINIC_ADMIN = "Clinic admin"
 ROLES = [WRITER, REVIEWER, CLINIC_ADMIN]
 
+# Where the working copy is in the flow (Article.status); the states people see are State.
 DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED = "draft", "in_review", "published", "archived"
-STATES = [DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED]
 
 ARTICLES = reverse("admin:articles_article_changelist")
 
@@ -65,11 +73,58 @@ def login(client, user_in):
     return log_in
 
 
+def colleague():
+    """The writer who brought an article to its state before the test begins."""
+    user, created = get_user_model().objects.get_or_create(
+        username="colleague", defaults={"email": "colleague@clinic.example", "is_staff": True}
+    )
+    if created:
+        user.groups.add(Group.objects.get(name=WRITER))
+    return user
+
+
+def edit(article, **fields) -> Article:
+    """Change the working copy as the admin's save does: one version, then the workflow hears of it."""
+    article = refreshed(article)
+    for name, value in (fields or {"summary": "A summary no reviewer has approved yet."}).items():
+        setattr(article, name, value)
+    with reversion.create_revision():
+        article.save()
+        reversion.set_user(colleague())
+    workflow.working_copy_changed(article, by=colleague())
+    return article
+
+
 def make_in_review(**fields) -> Article:
     return make_article(status=IN_REVIEW, published_at=None, **fields)
 
 
-MAKERS = {DRAFT: make_draft, IN_REVIEW: make_in_review, PUBLISHED: make_article, ARCHIVED: make_archived}
+def make_live_with_changes(**fields) -> Article:
+    article = make_article(**fields)
+    edit(article)
+    return article
+
+
+def make_changes_in_review(**fields) -> Article:
+    article = make_live_with_changes(**fields)
+    workflow.transition(article, "submit", by=colleague())
+    return article
+
+
+def make_expired(**fields) -> Article:
+    return make_article(expires_at=timezone.now() - datetime.timedelta(minutes=1), **fields)
+
+
+MAKERS = {
+    State.DRAFT: make_draft,
+    State.IN_REVIEW: make_in_review,
+    State.LIVE: make_article,
+    State.LIVE_WITH_CHANGES: make_live_with_changes,
+    State.CHANGES_IN_REVIEW: make_changes_in_review,
+    State.SCHEDULED: make_scheduled,
+    State.EXPIRED: make_expired,
+    State.ARCHIVED: make_archived,
+}
 
 
 def make_reviewer(**fields) -> Reviewer:
@@ -77,18 +132,37 @@ def make_reviewer(**fields) -> Reviewer:
     return Reviewer.objects.create(**(defaults | fields))
 
 
+def publications(article) -> list[tuple]:
+    """Every approved version of the article with its window: what the public side is built from."""
+    return list(
+        Publication.objects.filter(article=article)
+        .order_by("pk")
+        .values_list("pk", "live_from", "expires_at", "ended_at")
+    )
+
+
 def snapshot(article) -> dict:
-    """Everything a refused action must leave alone: the row, its workflow and review records, versions."""
+    """Everything a refused action must leave alone: the working copy, its workflow and review
+    records, versions, and what is public."""
     return {
         **Article.objects.values().get(pk=article.pk),
         "transitions": ArticleTransition.objects.filter(article=article).count(),
         "reviews": ClinicalReview.objects.filter(article=article).count(),
         "versions": Version.objects.get_for_object(article).count(),
+        "publications": publications(article),
     }
 
 
 def refreshed(article) -> Article:
     return Article.objects.get(pk=article.pk)
+
+
+def state(article) -> State:
+    return workflow.state_of(refreshed(article))
+
+
+def latest_step(article) -> ArticleTransition:
+    return ArticleTransition.objects.filter(article=article).first()
 
 
 def change_url(article) -> str:
@@ -105,6 +179,10 @@ def review_url(article) -> str:
 
 def history_url(article) -> str:
     return reverse("admin:articles_article_history", args=[article.pk])
+
+
+def detail_url(article) -> str:
+    return f"/api/v1/articles/{article.slug}/"
 
 
 def split(moment: datetime.datetime) -> dict[str, str]:
@@ -139,49 +217,112 @@ def without_seconds(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(second=0, microsecond=0)
 
 
+def public_detail(api, article) -> tuple[dict, str]:
+    """The public detail of the article as patients get it, and its ETag."""
+    response = api.get(detail_url(article))
+    assert response.status_code == 200
+    return response.json(), response["ETag"]
+
+
 # --- 1. The transition table ---------------------------------------------------------------------
 
-# (from state, action) -> to state. Every pair not listed is refused.
+# (from state, action) -> state afterwards. Every pair not listed is refused.
 TRANSITIONS = {
-    (DRAFT, "submit"): IN_REVIEW,
-    (DRAFT, "publish"): PUBLISHED,
-    (DRAFT, "archive"): ARCHIVED,
-    (IN_REVIEW, "publish"): PUBLISHED,
-    (IN_REVIEW, "withdraw"): DRAFT,
-    (IN_REVIEW, "archive"): ARCHIVED,
-    (PUBLISHED, "publish"): PUBLISHED,
-    (PUBLISHED, "unpublish"): DRAFT,
-    (PUBLISHED, "archive"): ARCHIVED,
-    (ARCHIVED, "unpublish"): DRAFT,
+    (State.DRAFT, "submit"): State.IN_REVIEW,
+    (State.LIVE_WITH_CHANGES, "submit"): State.CHANGES_IN_REVIEW,
+    (State.IN_REVIEW, "withdraw"): State.DRAFT,
+    (State.CHANGES_IN_REVIEW, "withdraw"): State.LIVE_WITH_CHANGES,
+    (State.DRAFT, "publish"): State.LIVE,
+    (State.IN_REVIEW, "publish"): State.LIVE,
+    (State.LIVE_WITH_CHANGES, "publish"): State.LIVE,
+    (State.CHANGES_IN_REVIEW, "publish"): State.LIVE,
+    (State.LIVE, "publish"): State.LIVE,
+    (State.SCHEDULED, "publish"): State.LIVE,
+    (State.EXPIRED, "publish"): State.LIVE,
+    (State.LIVE_WITH_CHANGES, "discard"): State.LIVE,
+    (State.CHANGES_IN_REVIEW, "discard"): State.LIVE,
+    (State.LIVE, "unpublish"): State.DRAFT,
+    (State.LIVE_WITH_CHANGES, "unpublish"): State.DRAFT,
+    (State.CHANGES_IN_REVIEW, "unpublish"): State.DRAFT,
+    (State.SCHEDULED, "unpublish"): State.DRAFT,
+    (State.EXPIRED, "unpublish"): State.DRAFT,
+    **{(source, "archive"): State.ARCHIVED for source in State if source != State.ARCHIVED},
+    (State.ARCHIVED, "restore"): State.DRAFT,
 }
-ACTION_NAMES = ["submit", "publish", "withdraw", "unpublish", "archive"]
-NEEDS_NOTE = {"withdraw", "unpublish"}
-REFUSED = [pair for pair in itertools.product(STATES, ACTION_NAMES) if pair not in TRANSITIONS]
+# Where each action leaves the working copy (Article.status).
+STATUS_AFTER = {
+    "submit": IN_REVIEW,
+    "withdraw": DRAFT,
+    "publish": PUBLISHED,
+    "discard": PUBLISHED,
+    "unpublish": DRAFT,
+    "archive": ARCHIVED,
+    "restore": DRAFT,
+}
+ACTION_NAMES = list(STATUS_AFTER)
+NEEDS_NOTE = {"withdraw", "unpublish", "restore"}
+REFUSED = [
+    (source, action) for source in State for action in ACTION_NAMES if (source, action) not in TRANSITIONS
+]
 
 
 def note_for(action: str) -> str:
     return "Check the dosage table." if action in NEEDS_NOTE else ""
 
 
-def test_the_transition_table_covers_every_workflow_action():
+def transition_params() -> list:
+    return [
+        pytest.param(source, action, target, id=f"{source.value}-{action}-to-{target.value}")
+        for (source, action), target in TRANSITIONS.items()
+    ]
+
+
+def test_the_transition_table_covers_every_workflow_action_from_every_state():
     assert sorted(workflow.ACTIONS) == sorted(ACTION_NAMES)
-    assert len(TRANSITIONS) + len(REFUSED) == len(STATES) * len(ACTION_NAMES)
+    assert len(TRANSITIONS) + len(REFUSED) == len(State) * len(ACTION_NAMES)
+    assert {name for name, action in workflow.ACTIONS.items() if action.needs_note} == NEEDS_NOTE
 
 
-@pytest.mark.parametrize(
-    ("source", "action", "target"),
-    [pytest.param(s, a, t, id=f"{s}-{a}-to-{t}") for (s, a), t in TRANSITIONS.items()],
-)
+@pytest.mark.parametrize("made", list(State), ids=lambda s: s.value)
+def test_each_state_is_what_a_person_sees_for_how_the_article_was_made(made):
+    assert state(MAKERS[made]()) == made
+
+
+@pytest.mark.parametrize(("source", "action", "target"), transition_params())
 def test_transition_moves_the_article_as_the_table_says(user_in, source, action, target):
     article = MAKERS[source]()
 
     workflow.transition(article, action, by=user_in(CLINIC_ADMIN), note=note_for(action))
 
-    assert refreshed(article).status == target
+    assert (refreshed(article).status, state(article)) == (STATUS_AFTER[action], target)
+
+
+@pytest.mark.parametrize(("source", "action", "target"), transition_params())
+def test_only_publishing_unpublishing_and_archiving_change_what_is_public(
+    api, user_in, source, action, target
+):
+    article = MAKERS[source]()
+    before = publications(article)
+    public_before = api.get(detail_url(article))
+
+    workflow.transition(article, action, by=user_in(CLINIC_ADMIN), note=note_for(action))
+
+    if action == "publish":
+        assert Publication.objects.filter(article=article).visible().count() == 1
+        assert api.get(detail_url(article)).status_code == 200
+    elif action in ("unpublish", "archive"):
+        assert not Publication.objects.filter(article=article).unfinished().exists()
+        assert api.get(detail_url(article)).status_code == 404
+    else:
+        assert publications(article) == before
+        public_after = api.get(detail_url(article))
+        assert public_after.status_code == public_before.status_code
+        assert public_after.content == public_before.content
+        assert public_after.get("ETag") == public_before.get("ETag")
 
 
 @pytest.mark.parametrize(
-    ("source", "action"), [pytest.param(s, a, id=f"{s}-{a}-refused") for s, a in REFUSED]
+    ("source", "action"), [pytest.param(s, a, id=f"{s.value}-{a}-refused") for s, a in REFUSED]
 )
 def test_transition_not_in_the_table_is_refused_and_changes_nothing(user_in, source, action):
     article = MAKERS[source]()
@@ -203,18 +344,19 @@ def test_unknown_transition_is_refused(user_in):
     assert snapshot(article) == before
 
 
-@pytest.mark.parametrize("source", [DRAFT, IN_REVIEW])
-def test_publishing_sets_published_at_to_now(user_in, source):
+@pytest.mark.parametrize("source", [State.DRAFT, State.IN_REVIEW])
+def test_publishing_a_new_article_sets_published_at_to_now_and_puts_it_on_the_api(api, user_in, source):
     article = MAKERS[source]()
     before = timezone.now()
 
     workflow.transition(article, "publish", by=user_in(REVIEWER))
 
     article = refreshed(article)
-    assert article.status == PUBLISHED
+    assert (article.status, state(article)) == (PUBLISHED, State.LIVE)
     assert before <= article.published_at <= timezone.now()
-    assert article.expires_at is None
-    assert article.is_public
+    (publication,) = Publication.objects.filter(article=article)
+    assert (publication.live_from, publication.expires_at) == (article.published_at, None)
+    assert api.get(detail_url(article)).status_code == 200
 
 
 def test_publishing_at_a_future_moment_schedules_the_article_off_the_api_until_then(api, user_in):
@@ -222,14 +364,28 @@ def test_publishing_at_a_future_moment_schedules_the_article_off_the_api_until_t
     article = make_in_review(slug="coming-soon", conditions=[condition])
     goes_live = timezone.now() + datetime.timedelta(days=2)
 
-    workflow.transition(article, "publish", by=user_in(REVIEWER), published_at=goes_live)
+    workflow.transition(article, "publish", by=user_in(REVIEWER), live_from=goes_live)
 
     article = refreshed(article)
-    assert (article.status, article.published_at) == (PUBLISHED, goes_live)
-    assert not article.is_public
+    assert (article.status, article.published_at, state(article)) == (PUBLISHED, goes_live, State.SCHEDULED)
     assert slugs(api.get("/api/v1/articles/")) == []
     assert api.get("/api/v1/articles/coming-soon/").status_code == 404
     assert slugs(api.get("/api/v1/conditions/")) == []
+
+
+def test_approving_changes_for_later_keeps_the_live_version_on_the_api_until_then(api, user_in, monkeypatch):
+    article = make_article(slug="nerve-blocks", title="Nerve blocks")
+    edit(article, title="Nerve blocks, explained")
+    goes_live = timezone.now() + datetime.timedelta(days=2)
+
+    workflow.transition(article, "publish", by=user_in(REVIEWER), live_from=goes_live)
+
+    assert state(article) == State.SCHEDULED
+    assert api.get("/api/v1/articles/nerve-blocks/").json()["title"] == "Nerve blocks"
+    later = goes_live + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert api.get("/api/v1/articles/nerve-blocks/").json()["title"] == "Nerve blocks, explained"
+    assert state(article) == State.LIVE
 
 
 @pytest.mark.parametrize(
@@ -239,7 +395,7 @@ def test_publishing_at_a_future_moment_schedules_the_article_off_the_api_until_t
         pytest.param(datetime.timedelta(0), id="expires-as-it-goes-live"),
     ],
 )
-def test_publishing_with_expiry_not_after_publication_is_refused_and_changes_nothing(user_in, expires_in):
+def test_publishing_with_expiry_not_after_going_live_is_refused_and_changes_nothing(user_in, expires_in):
     article = make_in_review()
     before = snapshot(article)
     goes_live = timezone.now() + datetime.timedelta(days=2)
@@ -249,7 +405,7 @@ def test_publishing_with_expiry_not_after_publication_is_refused_and_changes_not
             article,
             "publish",
             by=user_in(REVIEWER),
-            published_at=goes_live,
+            live_from=goes_live,
             expires_at=goes_live + expires_in,
         )
 
@@ -271,7 +427,30 @@ def test_publishing_now_with_an_expiry_in_the_past_is_refused(user_in):
     assert snapshot(article) == before
 
 
-@pytest.mark.parametrize(("source", "action"), [(IN_REVIEW, "withdraw"), (PUBLISHED, "unpublish")])
+def test_publishing_a_version_other_than_the_one_the_reviewer_opened_is_refused_and_changes_nothing(
+    api, user_in
+):
+    article = make_changes_in_review(slug="nerve-blocks", title="Nerve blocks")
+    opened = refreshed(article).lock_version
+    edit(article, title="Changed after the reviewer opened it")
+    before = snapshot(article)
+
+    with pytest.raises(ValidationError, match="changed after you opened it"):
+        workflow.transition(article, "publish", by=user_in(REVIEWER), version=opened)
+
+    assert snapshot(article) == before
+    assert api.get("/api/v1/articles/nerve-blocks/").json()["title"] == "Nerve blocks"
+
+
+NOTE_REQUIRED = [
+    pytest.param(State.IN_REVIEW, "withdraw", id="in_review-withdraw"),
+    pytest.param(State.CHANGES_IN_REVIEW, "withdraw", id="changes_in_review-withdraw"),
+    pytest.param(State.LIVE, "unpublish", id="live-unpublish"),
+    pytest.param(State.ARCHIVED, "restore", id="archived-restore"),
+]
+
+
+@pytest.mark.parametrize(("source", "action"), NOTE_REQUIRED)
 @pytest.mark.parametrize("note", ["", "   \n "], ids=["empty", "blank"])
 def test_back_to_draft_without_a_reason_is_refused_and_changes_nothing(user_in, source, action, note):
     article = MAKERS[source]()
@@ -283,7 +462,7 @@ def test_back_to_draft_without_a_reason_is_refused_and_changes_nothing(user_in, 
     assert snapshot(article) == before
 
 
-@pytest.mark.parametrize(("source", "action"), [(IN_REVIEW, "withdraw"), (PUBLISHED, "unpublish")])
+@pytest.mark.parametrize(("source", "action"), NOTE_REQUIRED)
 def test_back_to_draft_in_the_admin_without_a_reason_shows_an_error_and_changes_nothing(
     client, login, source, action
 ):
@@ -298,19 +477,19 @@ def test_back_to_draft_in_the_admin_without_a_reason_shows_an_error_and_changes_
     assert snapshot(article) == before
 
 
-@pytest.mark.parametrize(
-    ("source", "action", "target"),
-    [pytest.param(s, a, t, id=f"{s}-{a}-to-{t}") for (s, a), t in TRANSITIONS.items()],
-)
-def test_each_transition_records_one_step_with_actor_states_and_note(user_in, source, action, target):
+@pytest.mark.parametrize(("source", "action", "target"), transition_params())
+def test_each_transition_records_one_step_with_action_actor_states_and_note(user_in, source, action, target):
     user = user_in(CLINIC_ADMIN, username="ruth")
     article = MAKERS[source]()
+    steps_before = snapshot(article)["transitions"]
     before = timezone.now()
 
     step = workflow.transition(article, action, by=user, note=f"  {note_for(action)}  ")
 
-    assert list(ArticleTransition.objects.filter(article=article)) == [step]
-    assert (step.actor, step.actor_name, step.from_status, step.to_status, step.note) == (
+    assert ArticleTransition.objects.filter(article=article).count() == steps_before + 1
+    assert latest_step(article) == step
+    assert (step.action, step.actor, step.actor_name, step.from_state, step.to_state, step.note) == (
+        action,
         user,
         "ruth",
         source,
@@ -332,14 +511,19 @@ def test_workflow_step_keeps_the_actor_name_after_the_user_is_deleted(user_in):
 
 
 def walk_through_the_workflow(user_in) -> Article:
-    """A draft submitted by a writer, sent back, submitted again and published by a reviewer."""
+    """A draft submitted by a writer, sent back, submitted again, published by a reviewer, then
+    edited by the writer."""
     writer, reviewer = user_in(WRITER, username="wanda"), user_in(REVIEWER, username="rafael")
     article = make_draft(title="Nerve blocks")
     workflow.transition(article, "submit", by=writer)
     workflow.transition(article, "withdraw", by=reviewer, note="Cite the 2024 guideline.")
     workflow.transition(article, "submit", by=writer, note="Guideline cited.")
     workflow.transition(article, "publish", by=reviewer)
+    workflow.working_copy_changed(article, by=writer)
     return article
+
+
+EDITED_NOTE = "Edited; the approved version stays on the site until the changes are approved."
 
 
 def test_workflow_history_is_shown_on_the_article_change_page(client, user_in):
@@ -354,20 +538,26 @@ def test_workflow_history_is_shown_on_the_article_change_page(client, user_in):
     rows = re.findall(r'<tr class="form-row[^"]*".*?</tr>', group, re.S)
     cells = [re.findall(r'<td class="field-(\w+)">\s*<p>(.*?)</p>', row, re.S) for row in rows]
     assert [[(field, text.strip()) for field, text in row if field != "at"] for row in cells] == [
-        [("actor_name", "rafael"), ("from_status", "In review"), ("to_status", "Published"), ("note", "-")],
         [
             ("actor_name", "wanda"),
-            ("from_status", "Draft"),
-            ("to_status", "In review"),
+            ("from_state", "Live"),
+            ("to_state", "Live with unpublished changes"),
+            ("note", EDITED_NOTE),
+        ],
+        [("actor_name", "rafael"), ("from_state", "In review"), ("to_state", "Live"), ("note", "-")],
+        [
+            ("actor_name", "wanda"),
+            ("from_state", "Draft"),
+            ("to_state", "In review"),
             ("note", "Guideline cited."),
         ],
         [
             ("actor_name", "rafael"),
-            ("from_status", "In review"),
-            ("to_status", "Draft"),
+            ("from_state", "In review"),
+            ("to_state", "Draft"),
             ("note", "Cite the 2024 guideline."),
         ],
-        [("actor_name", "wanda"), ("from_status", "Draft"), ("to_status", "In review"), ("note", "-")],
+        [("actor_name", "wanda"), ("from_state", "Draft"), ("to_state", "In review"), ("note", "-")],
     ]
 
 
@@ -381,11 +571,17 @@ def test_workflow_history_is_shown_on_the_article_history_page(client, user_in):
     table = re.search(r'<table id="transitions">.*?</table>', response.content.decode(), re.S).group(0)
     rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
     assert [re.findall(r"<td>(.*?)</td>", row)[1:] for row in rows] == [
-        ["rafael", "In review", "Published", ""],
+        ["wanda", "Live", "Live with unpublished changes", EDITED_NOTE],
+        ["rafael", "In review", "Live", ""],
         ["wanda", "Draft", "In review", "Guideline cited."],
         ["rafael", "In review", "Draft", "Cite the 2024 guideline."],
         ["wanda", "Draft", "In review", ""],
     ]
+
+
+def publish_data(article, **fields) -> dict:
+    """The "Approve and publish" form as posted by a reviewer who opened the article as it is now."""
+    return {"note": "", "version": str(refreshed(article).lock_version), **fields}
 
 
 def test_publishing_in_the_admin_schedules_with_go_live_and_take_down_times(client, login):
@@ -396,14 +592,17 @@ def test_publishing_in_the_admin_schedules_with_go_live_and_take_down_times(clie
 
     response = client.post(
         transition_url(article, "publish"),
-        {"note": "", **split_fields("published_at", goes_live), **split_fields("expires_at", comes_off)},
+        publish_data(
+            article, **split_fields("live_from", goes_live), **split_fields("expires_at", comes_off)
+        ),
     )
 
     assert response.status_code == 302
     assert response["Location"] == change_url(article)
     article = refreshed(article)
-    assert (article.status, article.published_at, article.expires_at) == (PUBLISHED, goes_live, comes_off)
-    assert not article.is_public
+    assert (article.status, article.published_at, state(article)) == (PUBLISHED, goes_live, State.SCHEDULED)
+    (publication,) = Publication.objects.filter(article=article)
+    assert (publication.live_from, publication.expires_at) == (goes_live, comes_off)
 
 
 def test_publishing_in_the_admin_with_take_down_before_go_live_shows_an_error_and_changes_nothing(
@@ -416,16 +615,63 @@ def test_publishing_in_the_admin_with_take_down_before_go_live_shows_an_error_an
 
     response = client.post(
         transition_url(article, "publish"),
-        {
-            "note": "",
-            **split_fields("published_at", goes_live),
+        publish_data(
+            article,
+            **split_fields("live_from", goes_live),
             **split_fields("expires_at", goes_live - datetime.timedelta(days=1)),
-        },
+        ),
     )
 
     assert response.status_code == 200
     assert escape("The article must come off the site after it goes live.") in response.content.decode()
     assert snapshot(article) == before
+
+
+def test_publish_page_carries_the_version_the_reviewer_opened(client, login):
+    login(REVIEWER)
+    article = make_in_review()
+    opened = refreshed(article).lock_version
+    change_page = client.get(change_url(article)).content.decode()
+
+    assert f'href="{transition_url(article, "publish")}?version={opened}"' in change_page
+    assert form_data(client.get(transition_url(article, "publish"), {"version": opened}))["version"] == str(
+        opened
+    )
+
+
+def test_approve_and_publish_of_a_version_changed_since_the_reviewer_opened_it_is_refused(
+    api, client, user_in
+):
+    article = make_article(slug="nerve-blocks", title="Nerve blocks", sections=1)
+    public_before = public_detail(api, article)
+    writer = Client()
+    writer.force_login(user_in(WRITER))
+    client.force_login(user_in(REVIEWER))
+
+    # The writer edits the live article and submits the changes.
+    data = form_data(writer.get(change_url(article))) | {"sections-0-body": "<p>Text the reviewer reads.</p>"}
+    assert writer.post(change_url(article), data).status_code == 302
+    assert writer.post(transition_url(article, "submit"), {"note": ""}).status_code == 302
+    # The reviewer opens "Approve and publish" from the change page.
+    opened = refreshed(article).lock_version
+    approval = form_data(client.get(transition_url(article, "publish"), {"version": opened}))
+    # Meanwhile the writer takes the article back, changes it again and resubmits.
+    assert writer.post(transition_url(article, "withdraw"), {"note": "One more fix."}).status_code == 302
+    data = form_data(writer.get(change_url(article))) | {"sections-0-body": "<p>Text nobody approved.</p>"}
+    assert writer.post(change_url(article), data).status_code == 302
+    assert writer.post(transition_url(article, "submit"), {"note": ""}).status_code == 302
+    before = snapshot(article)
+
+    response = client.post(transition_url(article, "publish"), approval)
+
+    assert response.status_code == 200
+    assert "This article was changed after you opened it, so it was not published" in (
+        response.content.decode()
+    )
+    assert snapshot(article) == before
+    assert state(article) == State.CHANGES_IN_REVIEW
+    assert public_detail(api, article) == public_before
+    assert public_before[0]["sections"][0]["body"] == "<p>Some text.</p>"
 
 
 def test_transition_not_possible_from_the_current_state_shows_an_error_in_the_admin(client, login):
@@ -440,25 +686,113 @@ def test_transition_not_possible_from_the_current_state_shows_an_error_in_the_ad
     assert snapshot(article) == before
 
 
-def test_change_page_offers_only_the_actions_the_user_may_take(client, user_in):
-    article = make_in_review()
+BUTTONS = re.compile(r'<a class="button" id="(workflow-\w+|record-review)"')
+
+
+@pytest.mark.parametrize(
+    ("source", "writer_buttons", "reviewer_buttons"),
+    [
+        pytest.param(
+            State.IN_REVIEW,
+            ["workflow-withdraw"],
+            ["workflow-withdraw", "workflow-publish", "workflow-archive", "record-review"],
+            id="in_review",
+        ),
+        pytest.param(
+            State.LIVE,
+            [],
+            ["workflow-publish", "workflow-unpublish", "workflow-archive", "record-review"],
+            id="live",
+        ),
+        pytest.param(
+            State.LIVE_WITH_CHANGES,
+            ["workflow-submit", "workflow-discard"],
+            [
+                "workflow-submit",
+                "workflow-publish",
+                "workflow-discard",
+                "workflow-unpublish",
+                "workflow-archive",
+                "record-review",
+            ],
+            id="live_with_changes",
+        ),
+        pytest.param(State.ARCHIVED, [], ["workflow-restore", "record-review"], id="archived"),
+    ],
+)
+def test_change_page_offers_only_the_actions_the_user_may_take(
+    client, user_in, source, writer_buttons, reviewer_buttons
+):
+    article = MAKERS[source]()
 
     client.force_login(user_in(WRITER))
     writer_page = client.get(change_url(article)).content.decode()
     client.force_login(user_in(REVIEWER))
     reviewer_page = client.get(change_url(article)).content.decode()
 
-    buttons = re.compile(r'<a class="button" id="(workflow-\w+|record-review)"')
-    assert buttons.findall(writer_page) == ["workflow-withdraw"]
-    assert buttons.findall(reviewer_page) == [
-        "workflow-publish",
-        "workflow-withdraw",
-        "workflow-archive",
-        "record-review",
+    assert BUTTONS.findall(writer_page) == writer_buttons
+    assert BUTTONS.findall(reviewer_page) == reviewer_buttons
+
+
+def workflow_panel(response) -> tuple[str, str, list[str]]:
+    """The state shown on the change page (its data-state and label) and the sentences about what
+    is live."""
+    html = response.content.decode()
+    shown = re.search(r'<strong id="workflow-status" data-state="(\w+)">(.*?)</strong>', html)
+    summary = re.search(r'<div id="public-summary">(.*?)</div>', html, re.S).group(1)
+    return (
+        shown.group(1),
+        shown.group(2),
+        [" ".join(p.split()) for p in re.findall(r"<p>(.*?)</p>", summary, re.S)],
+    )
+
+
+def test_change_page_shows_the_state_and_that_nothing_is_live_for_a_draft(client, login):
+    login(WRITER)
+
+    value, label, sentences = workflow_panel(client.get(change_url(make_draft())))
+
+    assert (value, label, sentences) == ("draft", "Draft", ["Not on the public site."])
+
+
+def test_change_page_of_an_article_with_changes_says_what_patients_read_meanwhile(client, login):
+    login(WRITER)
+    article = make_live_with_changes(published_ago=datetime.timedelta(days=2))
+    publication = Publication.objects.get(article=article)
+    live_since = timezone.localtime(publication.live_from)
+
+    value, label, sentences = workflow_panel(client.get(change_url(article)))
+
+    assert (value, label) == ("live_with_changes", "Live with unpublished changes")
+    assert sentences == [
+        f"Live since {live_since:%Y-%m-%d %H:%M} (approved by an editor on "
+        f"{timezone.localtime(publication.approved_at):%Y-%m-%d %H:%M}).",
+        "You are editing the working copy: patients keep reading the approved version until a "
+        "reviewer approves these changes.",
     ]
 
 
-# --- 2. Leaving "published" takes the article off the public API ---------------------------------
+def test_change_page_of_a_live_article_with_a_newer_version_scheduled_says_when_it_goes_live(
+    client, login, user_in
+):
+    login(REVIEWER)
+    article = make_article()
+    goes_live = without_seconds(timezone.now() + datetime.timedelta(days=3))
+    edit(article, title="The next version")
+    workflow.transition(article, "publish", by=user_in(CLINIC_ADMIN, username="ruth"), live_from=goes_live)
+
+    value, label, sentences = workflow_panel(client.get(change_url(article)))
+
+    assert (value, label) == ("scheduled", "Scheduled")
+    assert sentences[0].startswith("Live since ")
+    assert f", until {timezone.localtime(goes_live):%Y-%m-%d %H:%M}" in sentences[0]
+    assert sentences[1].startswith(
+        f"A new version goes live at {timezone.localtime(goes_live):%Y-%m-%d %H:%M}"
+    )
+    assert "(approved by ruth on " in sentences[1]
+
+
+# --- 2. Unpublishing and archiving take the article off the public API ---------------------------
 
 
 @pytest.fixture
@@ -493,21 +827,34 @@ def assert_only_staying_is_public(api):
 @pytest.mark.parametrize(
     ("action", "note"), [("unpublish", "The dosage changed."), ("archive", "")], ids=["unpublish", "archive"]
 )
-def test_leaving_published_takes_the_article_off_the_api_at_once(api, user_in, on_the_api, action, note):
+@pytest.mark.parametrize("edited", [False, True], ids=["live", "live-with-changes"])
+def test_unpublishing_or_archiving_takes_the_article_off_the_api_at_once(
+    api, user_in, on_the_api, action, note, edited
+):
+    if edited:
+        edit(on_the_api, title="Changes nobody approved")
+
     workflow.transition(on_the_api, action, by=user_in(REVIEWER), note=note)
 
     assert_only_staying_is_public(api)
 
 
-def test_article_past_its_expiry_is_off_the_api_without_any_job(api, on_the_api, monkeypatch):
+def test_article_past_its_take_down_time_is_off_the_api_without_any_job(
+    api, user_in, on_the_api, monkeypatch
+):
     now = timezone.now()
-    on_the_api.expires_at = now + datetime.timedelta(hours=1)
-    on_the_api.save()
+    workflow.transition(
+        on_the_api,
+        "publish",
+        by=user_in(REVIEWER),
+        live_from=now,
+        expires_at=now + datetime.timedelta(hours=1),
+    )
     assert api.get("/api/v1/articles/leaving/").status_code == 200  # and now in the response cache
 
     monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(hours=2))
 
-    assert refreshed(on_the_api).status == PUBLISHED
+    assert (refreshed(on_the_api).status, state(on_the_api)) == (PUBLISHED, State.EXPIRED)
     assert_only_staying_is_public(api)
 
 
@@ -525,45 +872,51 @@ def test_article_before_its_expiry_stays_on_the_api(api, user_in):
     assert api.get("/api/v1/clinics/wabash/").json()["article_count"] == 1
 
 
-def test_article_changelist_says_whether_each_article_is_on_the_public_site(client, login):
+def test_article_changelist_shows_the_state_of_each_article(client, login):
     login(REVIEWER)
-    now = timezone.now()
-    make_article(title="Live")
-    make_article(title="Expired", expires_at=now - datetime.timedelta(minutes=1))
-    make_article(title="Scheduled", published_at=now + datetime.timedelta(days=1))
-    make_draft(title="Unfinished")
+    for made in State:
+        MAKERS[made](title=made.label)
 
     response = client.get(ARTICLES)
 
-    visibility = {
-        a.title: response.context["cl"].model_admin.visibility(a) for a in response.context["cl"].result_list
+    model_admin = response.context["cl"].model_admin
+    assert {a.title: model_admin.state(a) for a in response.context["cl"].result_list} == {
+        made.label: made.label for made in State
     }
-    assert visibility["Live"] == "Yes"
-    assert visibility["Expired"] == "No (expired)"
-    assert visibility["Scheduled"].startswith("Scheduled: ")
-    assert visibility["Unfinished"] == "No"
+
+
+@pytest.mark.parametrize("wanted", list(State), ids=lambda s: s.value)
+def test_article_changelist_state_filter_lists_the_articles_in_that_state(client, login, wanted):
+    login(REVIEWER)
+    for made in State:
+        MAKERS[made](title=made.label)
+
+    assert listed(client.get(ARTICLES, {"state": wanted.value})) == [wanted.label]
 
 
 # --- 3. The permission matrix, through the admin's endpoints -------------------------------------
 
-MATRIX_ACTIONS = ["submit", "publish", "withdraw", "unpublish", "archive", "review"]
+MATRIX_ACTIONS = ["submit", "withdraw", "publish", "discard", "unpublish", "archive", "restore", "review"]
 # fmt: off
 PERMISSION_MATRIX = {
-    #                    submit     publish    withdraw   unpublish  archive    review
-    WRITER:             ["allowed", "403",     "allowed", "403",     "403",     "403"],
-    REVIEWER:           ["allowed", "allowed", "allowed", "allowed", "allowed", "allowed"],
-    CLINIC_ADMIN:       ["allowed", "allowed", "allowed", "allowed", "allowed", "allowed"],
+    #             submit     withdraw   publish    discard    unpublish  archive    restore    review
+    WRITER:       ["allowed", "allowed", "403",     "allowed", "403",     "403",     "403",     "403"],
+    REVIEWER:     ["allowed", "allowed", "allowed", "allowed", "allowed", "allowed", "allowed", "allowed"],
+    CLINIC_ADMIN: ["allowed", "allowed", "allowed", "allowed", "allowed", "allowed", "allowed", "allowed"],
 }
 # fmt: on
 
-# The state each action starts from, and where an allowed one ends.
+# The state each action starts from, and the state an allowed one ends in.
 MATRIX_START = {
-    "submit": (DRAFT, IN_REVIEW),
-    "publish": (IN_REVIEW, PUBLISHED),
-    "withdraw": (IN_REVIEW, DRAFT),
-    "unpublish": (PUBLISHED, DRAFT),
-    "archive": (PUBLISHED, ARCHIVED),
-    "review": (PUBLISHED, PUBLISHED),
+    "submit": (State.DRAFT, State.IN_REVIEW),
+    "withdraw": (State.IN_REVIEW, State.DRAFT),
+    "publish": (State.IN_REVIEW, State.LIVE),
+    "discard": (State.LIVE_WITH_CHANGES, State.LIVE),
+    "unpublish": (State.LIVE, State.DRAFT),
+    "archive": (State.LIVE, State.ARCHIVED),
+    "restore": (State.ARCHIVED, State.DRAFT),
+    # A clinical review changes the working copy: patients see it with the next approved version.
+    "review": (State.LIVE, State.LIVE_WITH_CHANGES),
 }
 
 
@@ -586,7 +939,7 @@ def post_action(client, article, action: str):
                 "note": "Checked the doses.",
             },
         )
-    return client.post(transition_url(article, action), {"note": "Needs another look."})
+    return client.post(transition_url(article, action), publish_data(article, note="Needs another look."))
 
 
 @pytest.mark.parametrize(("role", "action", "outcome"), matrix_cells())
@@ -604,15 +957,17 @@ def test_permission_matrix(client, login, role, action, outcome):
         return
     assert response.status_code == 302
     assert response["Location"] == change_url(article)
-    assert refreshed(article).status == target
+    assert state(article) == target
+    after = snapshot(article)
+    assert after["transitions"] == before["transitions"] + 1
+    step = latest_step(article)
     if action == "review":
         (review,) = ClinicalReview.objects.filter(article=article)
         assert review.recorded_by == user
-        assert snapshot(article)["transitions"] == before["transitions"]
+        assert (step.action, step.actor, step.from_state, step.to_state) == ("edit", user, source, target)
     else:
-        (step,) = ArticleTransition.objects.filter(article=article)
-        assert (step.actor, step.from_status, step.to_status) == (user, source, target)
-        assert snapshot(article)["reviews"] == before["reviews"]
+        assert (step.action, step.actor, step.from_state, step.to_state) == (action, user, source, target)
+        assert after["reviews"] == before["reviews"]
 
 
 def test_writer_who_posts_a_publish_request_by_hand_gets_403_and_nothing_changes(client, login):
@@ -624,17 +979,27 @@ def test_writer_who_posts_a_publish_request_by_hand_gets_403_and_nothing_changes
     assert client.get(transition_url(article, "publish")).status_code == 403
     response = client.post(
         transition_url(article, "publish"),
-        {"note": "Looks fine to me.", **split_fields("published_at", timezone.now())},
+        publish_data(article, note="Looks fine to me.", **split_fields("live_from", timezone.now())),
     )
 
     assert response.status_code == 403
     assert snapshot(article) == before
     assert refreshed(article).published_at is None
+    assert publications(article) == []
 
 
 @pytest.mark.parametrize(
     ("source", "action"),
-    [(IN_REVIEW, "publish"), (DRAFT, "publish"), (PUBLISHED, "unpublish"), (PUBLISHED, "archive")],
+    [
+        (State.IN_REVIEW, "publish"),
+        (State.DRAFT, "publish"),
+        (State.CHANGES_IN_REVIEW, "publish"),
+        (State.LIVE, "unpublish"),
+        (State.LIVE_WITH_CHANGES, "unpublish"),
+        (State.LIVE, "archive"),
+        (State.ARCHIVED, "restore"),
+    ],
+    ids=lambda value: getattr(value, "value", value),
 )
 def test_writer_calling_a_reviewer_transition_directly_gets_permission_denied(user_in, source, action):
     article = MAKERS[source]()
@@ -685,6 +1050,7 @@ def test_writer_adds_a_draft_article(client, login):
     assert response.status_code == 302
     article = Article.objects.get(slug="nerve-blocks")
     assert (article.title, article.status, article.published_at) == ("Nerve blocks", DRAFT, None)
+    assert state(article) == State.DRAFT
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -695,6 +1061,7 @@ def test_add_form_cannot_set_status_or_publication(client, login, role):
         make_clinic(),
         status=PUBLISHED,
         **split_fields("published_at", timezone.now()),
+        **split_fields("live_from", timezone.now()),
         **split_fields("expires_at", timezone.now() + datetime.timedelta(days=1)),
         last_reviewed_on="2026-01-05",
     )
@@ -702,12 +1069,8 @@ def test_add_form_cannot_set_status_or_publication(client, login, role):
     assert client.post(ADD_ARTICLE, data).status_code == 302
 
     article = Article.objects.get(slug="nerve-blocks")
-    assert (article.status, article.published_at, article.expires_at, article.last_reviewed_on) == (
-        DRAFT,
-        None,
-        None,
-        None,
-    )
+    assert (article.status, article.published_at, article.last_reviewed_on) == (DRAFT, None, None)
+    assert publications(article) == []
 
 
 def test_writer_edits_a_draft(client, login):
@@ -720,10 +1083,11 @@ def test_writer_edits_a_draft(client, login):
     assert response.status_code == 302
     article = refreshed(article)
     assert (article.title, article.status) == ("Nerve blocks explained", DRAFT)
+    assert ArticleTransition.objects.filter(article=article).count() == 0
 
 
-@pytest.mark.parametrize("source", [IN_REVIEW, PUBLISHED, ARCHIVED])
-def test_writer_sees_an_article_out_of_draft_read_only(client, login, source):
+@pytest.mark.parametrize("source", [State.IN_REVIEW, State.CHANGES_IN_REVIEW, State.ARCHIVED], ids=str)
+def test_writer_sees_an_article_in_review_or_archived_read_only(client, login, source):
     login(WRITER)
     article = MAKERS[source](title="Nerve blocks")
 
@@ -736,8 +1100,8 @@ def test_writer_sees_an_article_out_of_draft_read_only(client, login, source):
     assert 'name="title"' not in html
 
 
-@pytest.mark.parametrize("source", [IN_REVIEW, PUBLISHED, ARCHIVED])
-def test_writer_posting_a_change_to_an_article_out_of_draft_gets_403_and_nothing_changes(
+@pytest.mark.parametrize("source", [State.IN_REVIEW, State.CHANGES_IN_REVIEW, State.ARCHIVED], ids=str)
+def test_writer_posting_a_change_to_an_article_in_review_or_archived_gets_403_and_nothing_changes(
     client, login, user_in, source
 ):
     article = MAKERS[source](title="Nerve blocks", sections=1)
@@ -754,11 +1118,64 @@ def test_writer_posting_a_change_to_an_article_out_of_draft_gets_403_and_nothing
     assert article.sections.get().heading == "Section 1"
 
 
+@pytest.mark.parametrize("role", [WRITER, REVIEWER, CLINIC_ADMIN])
+@pytest.mark.parametrize("source", [State.LIVE, State.LIVE_WITH_CHANGES], ids=str)
+def test_editing_a_live_article_changes_only_its_working_copy(api, client, login, role, source):
+    login(role)
+    article = MAKERS[source](title="Nerve blocks", sections=1)
+    public_before = public_detail(api, article)
+    published_at = refreshed(article).published_at
+    page = client.get(change_url(article))
+    assert 'name="_save"' in page.content.decode()
+    data = form_data(page) | {"title": "Nerve blocks explained", "sections-0-heading": "Does it hurt?"}
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    article = refreshed(article)
+    assert (article.title, article.sections.get().heading) == ("Nerve blocks explained", "Does it hurt?")
+    assert (article.status, article.published_at, state(article)) == (
+        DRAFT,
+        published_at,
+        State.LIVE_WITH_CHANGES,
+    )
+    assert public_detail(api, article) == public_before
+    assert public_before[0]["title"] == "Nerve blocks"
+
+
+def test_the_first_change_to_a_live_article_records_one_edit_step(client, login):
+    user = login(WRITER)
+    article = make_article(title="Nerve blocks")
+
+    for title in ("Nerve blocks explained", "Nerve blocks, explained"):
+        data = form_data(client.get(change_url(article))) | {"title": title}
+        assert client.post(change_url(article), data).status_code == 302
+
+    (step,) = ArticleTransition.objects.filter(article=article)
+    assert (step.action, step.actor, step.actor_name, step.from_state, step.to_state) == (
+        "edit",
+        user,
+        "writer",
+        State.LIVE,
+        State.LIVE_WITH_CHANGES,
+    )
+
+
+def test_saving_a_live_article_without_changes_leaves_it_live(client, login):
+    login(WRITER)
+    article = make_article(sections=1)
+    before = snapshot(article)
+
+    assert client.post(change_url(article), form_data(client.get(change_url(article)))).status_code == 302
+
+    assert state(article) == State.LIVE
+    assert snapshot(article)["transitions"] == before["transitions"]
+    assert snapshot(article)["publications"] == before["publications"]
+
+
 @pytest.mark.parametrize("role", [REVIEWER, CLINIC_ADMIN])
-@pytest.mark.parametrize("source", [IN_REVIEW, PUBLISHED])
-def test_reviewer_edits_an_article_in_review_or_published_without_changing_its_state(
-    client, login, role, source
-):
+@pytest.mark.parametrize("source", [State.IN_REVIEW, State.CHANGES_IN_REVIEW], ids=str)
+def test_reviewer_edits_an_article_in_review_without_changing_its_state(client, login, role, source):
     login(role)
     article = MAKERS[source](title="Nerve blocks")
     before = snapshot(article)
@@ -771,35 +1188,39 @@ def test_reviewer_edits_an_article_in_review_or_published_without_changing_its_s
     assert response.status_code == 302
     after = snapshot(article)
     assert after["title"] == "Nerve blocks explained"
-    assert (after["status"], after["published_at"], after["transitions"]) == (
+    assert (after["status"], after["published_at"], after["transitions"], after["publications"]) == (
         before["status"],
         before["published_at"],
         before["transitions"],
+        before["publications"],
     )
+    assert state(article) == source
 
 
-@pytest.mark.parametrize("source", [DRAFT, PUBLISHED])
+@pytest.mark.parametrize("source", [State.DRAFT, State.LIVE], ids=str)
 def test_change_form_cannot_set_status_or_publication(client, login, source):
     login(CLINIC_ADMIN)
     article = MAKERS[source]()
     before = snapshot(article)
     data = form_data(client.get(change_url(article))) | {
-        "status": ARCHIVED if source == PUBLISHED else PUBLISHED,
+        "status": ARCHIVED if source == State.LIVE else PUBLISHED,
         **split_fields("published_at", timezone.now() + datetime.timedelta(days=9)),
+        **split_fields("live_from", timezone.now() + datetime.timedelta(days=9)),
         **split_fields("expires_at", timezone.now() + datetime.timedelta(days=10)),
     }
 
     assert client.post(change_url(article), data).status_code == 302
 
     after = snapshot(article)
-    assert (after["status"], after["published_at"], after["expires_at"]) == (
+    assert (after["status"], after["published_at"], after["publications"]) == (
         before["status"],
         before["published_at"],
-        before["expires_at"],
+        before["publications"],
     )
+    assert state(article) == source
 
 
-@pytest.mark.parametrize("source", [DRAFT, PUBLISHED])
+@pytest.mark.parametrize("source", [State.DRAFT, State.LIVE], ids=str)
 def test_writer_cannot_delete_an_article(client, login, source):
     login(WRITER)
     article = MAKERS[source]()
@@ -808,6 +1229,87 @@ def test_writer_cannot_delete_an_article(client, login, source):
     assert client.get(delete_url).status_code == 403
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert Article.objects.filter(pk=article.pk).exists()
+
+
+# --- Discarding changes ---------------------------------------------------------------------------
+
+
+def working_copy(article) -> dict:
+    """What "discard changes" takes back, read fresh from the database."""
+    article = refreshed(article)
+    return {
+        "title": article.title,
+        "slug": article.slug,
+        "summary": article.summary,
+        "sections": list(article.sections.values_list("position", "heading", "anchor", "body")),
+        "conditions": list(article.article_conditions.values_list("position", "condition__slug")),
+        "risks": list(article.article_risks.values_list("position", "risk__slug")),
+        "criteria": list(article.candidate_criteria.values_list("position", "text")),
+    }
+
+
+@pytest.mark.parametrize("source", [State.LIVE_WITH_CHANGES, State.CHANGES_IN_REVIEW], ids=str)
+def test_discard_changes_restores_the_approved_version_and_leaves_the_public_detail_unchanged(
+    api, client, login, source
+):
+    sciatica, migraine = make_condition(slug="sciatica"), make_condition(slug="migraine")
+    article = make_article(title="Nerve blocks", sections=2, conditions=[sciatica], criteria=1)
+    approved = working_copy(article)
+    public_before = public_detail(api, article)
+    user = login(WRITER)
+    # The writer rewrites the live article: title, a section edited, one deleted, one added, and
+    # the condition replaced.
+    data = form_data(client.get(change_url(article))) | {
+        "title": "Nerve blocks, rewritten",
+        "sections-0-heading": "Does it hurt?",
+        "sections-0-body": "<p>Hardly.</p>",
+        "sections-1-DELETE": "on",
+        "article_conditions-0-DELETE": "on",
+    }
+    add_rows(data, "sections", [{"position": "3", "heading": "Costs", "body": "<p>Insurance pays.</p>"}])
+    add_rows(data, "article_conditions", [{"position": "2", "condition": str(migraine.pk)}])
+    assert client.post(change_url(article), data).status_code == 302
+    if source == State.CHANGES_IN_REVIEW:
+        assert client.post(transition_url(article, "submit"), {"note": ""}).status_code == 302
+    assert state(article) == source
+    assert working_copy(article) != approved
+    versions_before = Version.objects.get_for_object(article).count()
+    publications_before = publications(article)
+
+    page = client.get(transition_url(article, "discard"))
+    response = client.post(transition_url(article, "discard"), {"note": ""})
+
+    assert "rewritten" in page.content.decode()  # the changes it would throw away
+    assert response.status_code == 302
+    assert working_copy(article) == approved
+    assert (refreshed(article).status, state(article)) == (PUBLISHED, State.LIVE)
+    assert (latest_step(article).action, latest_step(article).actor) == ("discard", user)
+    assert publications(article) == publications_before
+    assert public_detail(api, article) == public_before
+    # The discarded changes stay in the history.
+    assert Version.objects.get_for_object(article).count() == versions_before + 1
+    assert Version.objects.get_for_object(article)[1].field_dict["title"] == "Nerve blocks, rewritten"
+
+
+def test_discard_changes_brings_back_the_clinical_review_shown_with_the_approved_version(user_in):
+    approved_reviewer = make_reviewer(name="Dr. Jane Smith")
+    article = make_draft()
+    workflow.record_review(
+        article, by=user_in(REVIEWER), reviewer=approved_reviewer, reviewed_on=datetime.date(2026, 1, 5)
+    )
+    workflow.transition(article, "publish", by=user_in(CLINIC_ADMIN))
+    workflow.record_review(
+        article,
+        by=user_in(REVIEWER, username="other"),
+        reviewer=make_reviewer(name="Dr. Omar Haddad"),
+        reviewed_on=datetime.date(2026, 2, 9),
+    )
+    assert state(article) == State.LIVE_WITH_CHANGES
+
+    workflow.transition(article, "discard", by=user_in(WRITER))
+
+    article = refreshed(article)
+    assert (article.reviewed_by, article.last_reviewed_on) == (approved_reviewer, datetime.date(2026, 1, 5))
 
 
 def test_clinic_admin_edits_a_clinic(client, login):
@@ -863,8 +1365,7 @@ def test_default_review_interval_is_twelve_months(settings):
 def test_recording_a_review_in_the_admin_sets_reviewer_dates_and_adds_a_review_row(client, login):
     user = login(REVIEWER)
     reviewer = make_reviewer()
-    article = make_article()
-    transitions_before = snapshot(article)["transitions"]
+    article = make_draft()
 
     response = client.post(review_url(article), review_data(reviewer, "2026-03-10"))
 
@@ -883,8 +1384,35 @@ def test_recording_a_review_in_the_admin_sets_reviewer_dates_and_adds_a_review_r
         user,
         "Checked the doses against the 2025 guideline.",
     )
-    assert article.status == PUBLISHED
-    assert snapshot(article)["transitions"] == transitions_before
+    assert (article.status, ArticleTransition.objects.filter(article=article).count()) == (DRAFT, 0)
+
+
+def test_recording_a_review_of_a_live_article_changes_only_its_working_copy(api, client, login):
+    user = login(REVIEWER)
+    article = make_article(slug="nerve-blocks")
+    public_before = public_detail(api, article)
+    before = snapshot(article)
+
+    response = client.post(review_url(article), review_data(make_reviewer(), "2026-03-10"))
+
+    assert response.status_code == 302
+    article = refreshed(article)
+    assert article.last_reviewed_on == datetime.date(2026, 3, 10)
+    assert (article.status, article.published_at, state(article)) == (
+        DRAFT,
+        before["published_at"],
+        State.LIVE_WITH_CHANGES,
+    )
+    step = latest_step(article)
+    assert (step.action, step.actor, step.from_state, step.to_state) == (
+        "edit",
+        user,
+        State.LIVE,
+        State.LIVE_WITH_CHANGES,
+    )
+    assert publications(article) == before["publications"]
+    assert public_detail(api, article) == public_before
+    assert public_before[0]["last_reviewed_on"] is None
 
 
 def test_a_later_review_replaces_the_reviewer_and_dates_and_keeps_the_earlier_row(client, login):
@@ -1103,13 +1631,15 @@ def test_admin_index_says_when_no_article_is_overdue(client, login):
     assert "?review=overdue" not in html
 
 
-def test_article_detail_shows_the_clinical_review(api, user_in):
+def test_article_detail_shows_the_clinical_review_once_the_version_with_it_is_approved(api, user_in):
     article = make_article(slug="nerve-blocks", review_interval_months=6)
     reviewer = make_reviewer(name="Dr. Jane Smith", credentials="MD, board-certified in pain medicine")
     workflow.record_review(
         article, by=user_in(REVIEWER), reviewer=reviewer, reviewed_on=datetime.date(2026, 8, 31)
     )
+    assert api.get("/api/v1/articles/nerve-blocks/").json()["reviewed_by"] is None
 
+    workflow.transition(article, "publish", by=user_in(CLINIC_ADMIN))
     body = api.get("/api/v1/articles/nerve-blocks/").json()
 
     assert {key: body[key] for key in ("reviewed_by", "last_reviewed_on", "next_review_due")} == {
@@ -1192,15 +1722,18 @@ def test_a_user_in_a_group_gets_its_permissions(user_in, role):
     assert user.has_perm("articles.change_article")
 
 
-def test_republishing_a_live_article_to_set_a_take_down_time_keeps_its_publication_date(user_in):
+def test_republishing_a_live_article_to_set_a_take_down_time_keeps_its_publication_date(api, user_in):
     article = make_article()
     first_published_at = article.published_at
     take_down = timezone.now() + datetime.timedelta(days=30)
 
     workflow.transition(article, "publish", by=user_in(REVIEWER), expires_at=take_down)
 
-    article = refreshed(article)
-    assert (article.published_at, article.expires_at) == (first_published_at, take_down)
+    assert refreshed(article).published_at == first_published_at
+    live = Publication.objects.filter(article=article).visible().get()
+    assert (live.published_at, live.expires_at) == (first_published_at, take_down)
+    published = api.get(detail_url(article)).json()["published_at"]
+    assert published == first_published_at.isoformat().replace("+00:00", "Z")
 
 
 def test_archived_articles_do_not_count_as_overdue_for_review():

@@ -233,14 +233,15 @@ def test_clinic_detail_lists_only_its_own_articles(api):
     assert [article["slug"] for article in body["articles"]] == [own.slug]
 
 
-def test_clinic_shows_a_scheduled_article_once_its_time_has_passed(api):
+def test_clinic_shows_a_scheduled_article_once_its_time_has_passed(api, monkeypatch):
+    now = timezone.now()
     clinic = make_clinic(slug="riverside")
-    article = make_scheduled(clinic=clinic, slug="coming-soon")
+    make_scheduled(clinic=clinic, slug="coming-soon", ahead=datetime.timedelta(hours=1))
     assert api.get("/api/v1/clinics/").json()["results"][0]["article_count"] == 0
     assert api.get("/api/v1/clinics/riverside/").json()["articles"] == []
 
-    article.published_at = timezone.now() - datetime.timedelta(seconds=1)
-    article.save()
+    # No job runs and nothing is saved: the clock alone moves past its time.
+    monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(hours=2))
 
     assert api.get("/api/v1/clinics/").json()["results"][0]["article_count"] == 1
     detail = api.get("/api/v1/clinics/riverside/").json()
@@ -316,7 +317,7 @@ def test_clinic_list_query_count_does_not_grow_with_clinics(api, django_assert_m
         make_article(clinic=clinic)
         make_draft(clinic=clinic)
 
-    # 1. the content version (cache middleware)
+    # 1. the listing version (cache middleware)
     # 2. COUNT(*) of clinics (pagination)
     # 3. the page of clinics with their published-article count
     # 4. the contact links of the page's clinics
@@ -337,7 +338,7 @@ def test_clinic_detail_query_count_does_not_grow_with_articles_or_links(
         make_article(clinic=clinic)
         make_draft(clinic=clinic)
 
-    # 1. the content version (cache middleware)
+    # 1. the listing version (cache middleware)
     # 2. the clinic with its published-article count
     # 3. its contact links
     # 4. its published articles, newest first

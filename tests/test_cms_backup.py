@@ -12,6 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
@@ -19,17 +20,17 @@ from django.db.models.signals import post_delete, post_save
 from django.db.utils import load_backend
 from django.utils import timezone
 
-from api.models import ContentVersion
-from api.rendering import rerender_all
-from api.search import search
+from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk
+from api.publications import render_stale
 from articles import previews, revisions, workflow
-from articles.models import Article, ArticleDocument, Reference, Reviewer, Section
+from articles.models import Article, Reference, Reviewer, Section
 from articles.rich_text import sanitize_rich_text
 from clinics.models import Clinic
 from cms.management.commands.export_content import exported_models
 from tests.admin_forms import ADD_ARTICLE, add_rows, new_article_data
 from tests.factories import (
     make_archived,
+    make_article,
     make_clinic,
     make_condition,
     make_draft,
@@ -40,10 +41,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# The tables a restore must bring back row for row.
-COMPARED_APPS = {"articles", "clinics", "api", "auth", "reversion", "admin"}
-# Built again by the import, so compared on their own; permissions are made by migrate.
-REBUILT = {ArticleDocument, ContentVersion}
+# The tables a restore must bring back row for row. The public side (the api app) is derived from
+# the publications: built again by the import, so compared by what it serves (public_rows, served).
+COMPARED_APPS = {"articles", "clinics", "auth", "reversion", "admin"}
+# Permissions are made by migrate.
 NOT_EXPORTED = {Permission}
 ROLES = ["Writer", "Clinical reviewer", "Clinic admin"]
 
@@ -67,7 +68,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def content(staff_client, django_user_model):
-    """Content of every kind, made as editors make it: the admin, the workflow, revert, previews."""
+    """Content of every kind, made as editors make it: the admin, the workflow, revert, previews;
+    approved versions live, replaced, scheduled, expired and unpublished."""
     editor = django_user_model.objects.get(username="editor")
     writer = django_user_model.objects.create_user(
         "writer", "w@clinic.example", "long-Pass-9921", first_name="Zoë"
@@ -89,12 +91,18 @@ def content(staff_client, django_user_model):
     published = Article.objects.get(slug="nerve-blocks")
     (first_version,) = revisions.versions_of(published)
     workflow.transition(published, "submit", by=writer)
-    workflow.transition(published, "publish", by=editor, published_at=PUBLISHED_AT, expires_at=EXPIRES_AT)
+    workflow.transition(published, "publish", by=editor, live_from=PUBLISHED_AT, expires_at=EXPIRES_AT)
     workflow.record_review(
         published, by=editor, reviewer=reviewer, reviewed_on=timezone.localdate() - datetime.timedelta(days=3)
     )
+    # The reviewed version replaces the first one (which ends, and stays on record).
+    workflow.transition(published, "publish", by=editor, expires_at=EXPIRES_AT)
+    # Working-copy changes after that: saved and versioned, never public.
     revisions.revert(published, first_version, by=editor)
     make_section(article=published, position=2, heading="Fish & chips?", body=ODD_BODY)
+    # Shared vocabulary edited after approval: the public JSON shows today's summary.
+    sciatica.summary = "Pain that runs down the leg."
+    sciatica.save()
 
     draft = make_draft(
         clinic=clinic,
@@ -120,8 +128,26 @@ def content(staff_client, django_user_model):
     workflow.transition(draft, "withdraw", by=reviewer_user, note="Simpler words, please.")
     make_archived(clinic=clinic, sections=1, references=1)
     make_scheduled(clinic=make_clinic(), sections=1)
+    make_article(
+        clinic=clinic,
+        title="Epidural injections",
+        sections=2,
+        conditions=[back_pain, sciatica],
+        risks=[infection],
+        criteria=1,
+        contraindications=1,
+        references=1,
+        reviewed_by=reviewer,
+    )
+    make_article(
+        clinic=clinic,
+        sections=1,
+        published_ago=datetime.timedelta(days=30),
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    workflow.transition(make_article(clinic=clinic), "unpublish", by=editor, note="Out of date.")
     # What the on-commit re-render leaves in production (tests roll back before any commit).
-    rerender_all()
+    render_stale(list(PublicArticle.objects.filter(detail_json__isnull=True).values_list("pk", flat=True)))
     return {"published": published, "draft": draft, "older_section": older}
 
 
@@ -145,7 +171,7 @@ def tables(using: str = "default") -> dict[str, list[dict]]:
     natural = {ContentType: content_types, Permission: permissions}
     result = {}
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.app_label not in COMPARED_APPS or model in REBUILT | NOT_EXPORTED:
+        if model._meta.app_label not in COMPARED_APPS or model in NOT_EXPORTED:
             continue
         rows = list(model._base_manager.using(using).order_by("pk").values())
         for row in rows:
@@ -160,8 +186,64 @@ def tables(using: str = "default") -> dict[str, list[dict]]:
     return result
 
 
-def documents(using: str = "default") -> list[dict]:
-    return list(ArticleDocument.objects.using(using).order_by("pk").values())
+def public_rows(using: str = "default") -> dict[str, list]:
+    """The public side's rows (one per live or scheduled publication) and their filter rows, less
+    what every build makes anew: ETags, Last-Modified and PostgreSQL's search vector."""
+    renewed = {"etag", "modified_at", "search_vector"}
+    fields = [field.attname for field in PublicArticle._meta.concrete_fields if field.attname not in renewed]
+    return {
+        "rows": list(PublicArticle.objects.using(using).order_by("pk").values(*fields)),
+        "conditions": sorted(
+            PublicArticleCondition.objects.using(using).values_list("public_article_id", "condition_id")
+        ),
+        "risks": sorted(PublicArticleRisk.objects.using(using).values_list("public_article_id", "risk_id")),
+    }
+
+
+def etags(using: str = "default") -> set[str]:
+    return set(PublicArticle.objects.using(using).values_list("etag", flat=True))
+
+
+# Words of the approved versions, and words ("fish chips") only in a working copy.
+SEARCHES = ("nerve", "hurt", "epidural", "article", "fish chips")
+LISTS = ("/api/v1/articles/?page_size=100", "/api/v1/conditions/", "/api/v1/risks/", "/api/v1/clinics/")
+
+
+def served(client) -> dict[str, dict]:
+    """What the public API answers, by path: the lists, every listed article's detail, searches.
+
+    Also run by manage.py against a restored database (SERVE), so it needs no test fixture.
+    """
+
+    def get(path: str) -> dict:
+        response = client.get(path, HTTP_HOST="localhost", secure=True)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.json()
+
+    answers = {path: get(path) for path in LISTS}
+    for item in answers[LISTS[0]]["results"]:
+        path = f"/api/v1/articles/{item['slug']}/"
+        answers[path] = get(path)
+    for words in SEARCHES:
+        path = f"/api/v1/articles/?search={words.replace(' ', '+')}"
+        answers[path] = get(path)
+    return answers
+
+
+SERVE = (
+    "import json; from django.test import Client; from tests.test_cms_backup import served; "
+    "print(json.dumps(served(Client())))"
+)
+
+
+def found(answers: dict[str, dict]) -> dict[str, list[str]]:
+    """The slugs each search finds."""
+    return {
+        words: [
+            item["slug"] for item in answers[f"/api/v1/articles/?search={words.replace(' ', '+')}"]["results"]
+        ]
+        for words in SEARCHES
+    }
 
 
 def wipe() -> None:
@@ -170,6 +252,15 @@ def wipe() -> None:
     for model in reversed(exported_models()):
         model._base_manager.all().delete()
     Group.objects.bulk_create([Group(name=name) for name in ROLES])
+
+
+def window(publication: dict, now: datetime.datetime) -> str:
+    """Where a publication row's window stands at ``now``."""
+    if publication["ended_at"] is not None and publication["ended_at"] <= now:
+        return "ended"
+    if publication["expires_at"] is not None and publication["expires_at"] <= now:
+        return "expired"
+    return "scheduled" if publication["live_from"] > now else "live"
 
 
 def row_count(tables: dict) -> int:
@@ -241,11 +332,24 @@ def run_on_server(url: str, *statements: str) -> None:
             admin.execute(statement)
 
 
-def test_export_then_import_into_a_new_database_restores_every_row_exactly(content, tmp_path, new_database):
+def test_export_then_import_into_a_new_database_restores_every_row_exactly_and_serves_the_same_json(
+    content, tmp_path, new_database, api
+):
     path = export(tmp_path)
-    original = tables()
+    original, original_public, original_served = tables(), public_rows(), served(api)
     # Every table holds rows, so every table is really compared.
     assert [label for label, rows in original.items() if not rows] == []
+    # Publications of every kind are compared: replaced or unpublished (ended), expired, live, scheduled.
+    now = timezone.now()
+    assert {window(row, now) for row in original["articles.Publication"]} == {
+        "ended",
+        "expired",
+        "live",
+        "scheduled",
+    }
+    # Two articles are live; the scheduled version waits in the public rows, unseen.
+    assert len(original_served[LISTS[0]]["results"]) == 2
+    assert len(original_public["rows"]) == 3
     # A new database numbers its content types and roles differently: one extra of each first.
     new_database("migrate", "auth", "--noinput")
     ContentType.objects.using(RESTORE).create(app_label="backup_test", model="placeholder")
@@ -261,15 +365,18 @@ def test_export_then_import_into_a_new_database_restores_every_row_exactly(conte
     output = new_database("import_content", str(path))
 
     assert_same_tables(tables(RESTORE), original)
+    assert tables(RESTORE)["articles.Publication"] == original["articles.Publication"]
     assert f"Imported {row_count(original)} rows" in output
-    # Built again from the restored rows: the same stored JSON, the same search results.
-    assert documents(RESTORE) == documents()
-    for words in ("nerve", "fish chips", "article"):
-        found = list(search(Article.objects.all(), words).values_list("pk", flat=True))
-        assert found
-        assert list(search(Article.objects.using(RESTORE), words).values_list("pk", flat=True)) == found
+    # Built again from the restored publications: the same public rows, and the restored
+    # database serves the same JSON (lists, details, searches) as the original.
+    assert public_rows(RESTORE) == original_public
+    restored_served = json.loads(new_database("shell", "--no-imports", "-c", SERVE).splitlines()[-1])
+    assert restored_served == original_served
+    # Searches find the approved versions only: a word of a working copy finds nothing.
+    assert [words for words, slugs in found(original_served).items() if not slugs] == ["fish chips"]
     # Cached responses and ETags of the old database are not taken for the restored content.
-    assert ContentVersion.objects.using(RESTORE).get().token != ContentVersion.objects.get().token
+    assert ListingVersion.objects.using(RESTORE).get().token != ListingVersion.objects.get().token
+    assert etags(RESTORE).isdisjoint(etags())
     # New rows get new ids (PostgreSQL sequences continue after the restored rows).
     (clinic,) = Clinic.objects.using(RESTORE).bulk_create([Clinic(name="New clinic", slug="new-clinic")])
     assert clinic.pk > max(row["id"] for row in original["clinics.Clinic"])
@@ -289,9 +396,9 @@ def test_export_is_one_json_document_with_a_format_version_and_every_exported_ro
     assert Counter(row["model"] for row in data["objects"]) == {
         model._meta.label_lower: model._base_manager.count() for model in exported_models()
     }
-    assert {"articles.articledocument", "cms.contentversion"}.isdisjoint(
-        row["model"] for row in data["objects"]
-    )
+    # The public side is derived: the import builds it again from the publications.
+    assert [row["model"] for row in data["objects"] if row["model"].startswith("api.")] == []
+    assert "api" not in data["migrations"]
     # Content types by natural key: their ids differ between databases.
     versions = [row for row in data["objects"] if row["model"] == "reversion.version"]
     assert {tuple(row["fields"]["content_type"]) for row in versions} >= {("articles", "article")}
@@ -301,8 +408,27 @@ def test_export_is_one_json_document_with_a_format_version_and_every_exported_ro
         for row in data["objects"]
         if row["pk"] == content["published"].pk and row["model"] == "articles.article"
     ]
-    assert article["fields"]["expires_at"] == "2036-03-01T09:30:15.654321+00:00"
-    assert "search_vector" not in article["fields"]
+    assert article["fields"]["published_at"] == "2026-03-01T09:30:15.123456+00:00"
+    # The publications are the editorial record: each with its frozen content and its window.
+    first, reviewed = (
+        row
+        for row in _rows_of(data, "articles.publication")
+        if row["fields"]["article"] == content["published"].pk
+    )
+    assert (first["fields"]["live_from"], first["fields"]["expires_at"]) == (
+        "2026-03-01T09:30:15.123456+00:00",
+        "2036-03-01T09:30:15.654321+00:00",
+    )
+    assert first["fields"]["ended_at"] == reviewed["fields"]["live_from"]
+    assert reviewed["fields"]["published_at"] == "2026-03-01T09:30:15.123456+00:00"
+    # Each holds the article as approved: the clinical review only in the version approved after it.
+    reviewed_on = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()
+    assert [
+        json.loads(row["fields"]["content"])[0]["fields"]["last_reviewed_on"] for row in (first, reviewed)
+    ] == [
+        None,
+        reviewed_on,
+    ]
     # Password hashes are in it: readable by its owner only.
     assert path.stat().st_mode & 0o777 == 0o600
     # The same rows make the same file, byte for byte, but for the header's export time.
@@ -311,12 +437,13 @@ def test_export_is_one_json_document_with_a_format_version_and_every_exported_ro
 
 
 def test_import_saves_rows_raw_so_no_save_method_receiver_or_after_commit_work_runs(
-    content, tmp_path, django_capture_on_commit_callbacks
+    content, tmp_path, django_capture_on_commit_callbacks, api
 ):
     path = export(tmp_path)
-    original, original_documents = tables(), documents()
+    original, original_public, original_served = tables(), public_rows(), served(api)
     assert sanitize_rich_text(OLDER_BODY) != OLDER_BODY
     wipe()
+    assert public_rows()["rows"] == []
     saves, deletes = [], []
 
     def record_save(sender, raw, **kwargs):
@@ -334,24 +461,29 @@ def test_import_saves_rows_raw_so_no_save_method_receiver_or_after_commit_work_r
         post_save.disconnect(dispatch_uid="backup-test-save")
         post_delete.disconnect(dispatch_uid="backup-test-delete")
 
-    # Raw saves only, but for the new content version; the roles migrate made give way.
-    assert {label for label, raw in saves if not raw} == {"api.ContentVersion"}
+    # Raw saves only, but for the new listing version (the public rows are written in bulk); the
+    # roles migrate made give way.
+    assert {label for label, raw in saves if not raw} == {"api.ListingVersion"}
     assert len([raw for _, raw in saves if raw]) == row_count(original)
     assert set(deletes) == {"auth.Group"}
     assert callbacks == []
     assert_same_tables(tables(), original)
     assert Section.objects.get(pk=content["older_section"].pk).body == OLDER_BODY
-    assert documents() == original_documents
+    # The public side built again from the publications serves what it served before.
+    assert public_rows() == original_public
+    cache.clear()
+    assert served(api) == original_served
 
 
 def test_import_refuses_a_database_that_already_holds_content_and_changes_nothing(content, tmp_path):
     path = export(tmp_path)
-    original = tables()
+    original, original_public, original_etags = tables(), public_rows(), etags()
 
     with pytest.raises(CommandError, match=r"already holds rows: clinics.Clinic \(2\)"):
         call_command("import_content", str(path), verbosity=0)
 
     assert_same_tables(tables(), original)
+    assert (public_rows(), etags()) == (original_public, original_etags)
 
 
 def test_import_refuses_a_database_with_only_a_user(content, tmp_path, django_user_model):
@@ -427,6 +559,7 @@ def test_import_of_a_damaged_file_fails_and_imports_nothing(content, tmp_path, d
         call_command("import_content", str(path), verbosity=0)
 
     assert_same_tables(tables(), empty)
+    assert public_rows()["rows"] == []
 
 
 def test_import_of_a_missing_file_is_a_command_error(tmp_path):

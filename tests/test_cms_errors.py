@@ -69,7 +69,7 @@ def test_a_database_outage_under_api_is_a_json_503_with_retry_after(api, monkeyp
 
 @pytest.mark.django_db
 def test_the_response_cache_answers_503_when_the_database_is_down(monkeypatch):
-    from tests.test_cms_caching import wsgi_get
+    from tests.test_api_caching import wsgi_get
 
     def unavailable():
         raise OperationalError("could not connect to server: Connection refused")

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import make_article
-from tests.test_cms_caching import wsgi_get
+from tests.test_api_caching import wsgi_get
 
 pytestmark = pytest.mark.django_db
 

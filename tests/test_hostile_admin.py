@@ -1,7 +1,8 @@
 """Hostile input through the admin: an XSS corpus in section bodies, bad contact links and websites.
 
 A body the sanitiser empties is refused on the form and nothing is stored; one it keeps text of is
-stored clean and served clean by the API. A bad link is refused with the reason, nothing stored.
+stored clean, leaves the API serving the approved version until a reviewer approves the edit, and is
+served clean after that. A bad link is refused with the reason, nothing stored.
 """
 
 import html
@@ -16,7 +17,7 @@ from articles.models import Section
 from articles.rich_text import ALLOWED_TAGS
 from clinics.models import ContactLink
 from tests.admin_forms import add_rows, form_data
-from tests.factories import make_article, make_clinic, make_section
+from tests.factories import make_article, make_clinic, make_section, republish
 from tests.test_hostile_api import nothing_stored, stored_state
 
 pytestmark = pytest.mark.django_db
@@ -139,18 +140,28 @@ def test_the_corpus_is_large_enough_and_has_both_outcomes():
     assert {outcome for _payload, outcome in XSS_CORPUS} == {KEPT, EMPTIED}
 
 
+CLEAN_BODY = "<p>Only a little.</p>"
+
+
 @pytest.fixture
 def live_article():
     """A published article with one question section, so the API's JSON-LD carries its text too."""
     article = make_article(title="Nerve blocks", slug="nerve-blocks")
-    make_section(article=article, position=1, heading="Does it hurt?", body="<p>Only a little.</p>")
+    make_section(article=article, position=1, heading="Does it hurt?", body=CLEAN_BODY)
+    republish(article)
     return article
+
+
+def served_bodies(api) -> list[str]:
+    detail = api.get("/api/v1/articles/nerve-blocks/")
+    assert detail.status_code == 200
+    return [section["body"] for section in detail.json()["sections"]]
 
 
 @pytest.mark.parametrize(
     ("payload", "outcome"), XSS_CORPUS, ids=[f"xss-{n:02}" for n in range(len(XSS_CORPUS))]
 )
-def test_a_hostile_section_body_is_stored_and_served_clean_or_refused(
+def test_a_hostile_section_body_is_stored_clean_and_once_approved_served_clean_or_refused(
     staff_client, api, live_article, payload, outcome
 ):
     data = form_data(staff_client.get(article_change_url(live_article)))
@@ -163,12 +174,19 @@ def test_a_hostile_section_body_is_stored_and_served_clean_or_refused(
         assert response.status_code == 200
         assert escape(EMPTY_BODY) in response.content.decode()
         assert stored_state() == before
-        assert Section.objects.get().body == "<p>Only a little.</p>"
+        assert Section.objects.get().body == CLEAN_BODY
+        assert served_bodies(api) == [CLEAN_BODY]
         return
     assert response.status_code == 302, response.context and response.context["errors"]
     body = Section.objects.get().body
     assert body
     assert unsafe_markup(body) == []
+    # An edit of the working copy: patients still read the approved, clean version.
+    assert served_bodies(api) == [CLEAN_BODY]
+
+    republish(live_article)
+
+    assert served_bodies(api) == [body]
     detail = api.get("/api/v1/articles/nerve-blocks/")
     assert detail.status_code == 200
     served = detail.json()

@@ -55,7 +55,7 @@ ARTICLES, ARTICLE = LISTS[0], DETAILS[0]
 
 
 def stored_state() -> dict:
-    """Row counts of every content model, the latest ``updated_at`` of each, and the content version.
+    """Row counts of every content model, the latest ``updated_at`` of each, and the public versions.
 
     Equal before and after a request: nothing was created, deleted or saved.
     """
@@ -66,8 +66,12 @@ def stored_state() -> dict:
             state[model._meta.label] = rows.count()
             if any(field.name == "updated_at" for field in model._meta.concrete_fields):
                 state[f"{model._meta.label}.updated_at"] = rows.aggregate(latest=Max("updated_at"))["latest"]
-    ContentVersion = apps.get_model("api", "ContentVersion")
-    state["cms.ContentVersion.token"] = list(ContentVersion.objects.values_list("token", flat=True))
+    ListingVersion = apps.get_model("api", "ListingVersion")
+    PublicArticle = apps.get_model("api", "PublicArticle")
+    state["api.ListingVersion.token"] = list(ListingVersion.objects.values_list("token", flat=True))
+    state["api.PublicArticle.etag"] = list(
+        PublicArticle.objects.order_by("pk").values_list("etag", flat=True)
+    )
     return state
 
 

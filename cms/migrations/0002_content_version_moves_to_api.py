@@ -8,6 +8,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cms", "0001_content_version"),
         ("api", "0001_content_version"),
+        # Earlier migrations of the articles app still reach the model here (0005 renews it).
+        ("articles", "0006_section_body_limit"),
     ]
 
     operations = [

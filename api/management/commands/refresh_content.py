@@ -1,9 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from api.caching import bump_content_version
-from api.rendering import rerender_all
-from api.search import rebuild_search_index
+from api.publications import rebuild_all
 from articles.models import Article, Section
 
 GRADED_FIELDS = [
@@ -18,9 +16,10 @@ GRADED_FIELDS = [
 
 class Command(BaseCommand):
     help = (
-        "Recompute what is derived from the content: reading grades, the search index and the stored "
-        "API JSON, then retire cached responses. Run it after bulk writes (QuerySet.update, "
-        "bulk_create) and after a deploy that changes what the API writes."
+        "Recompute what is derived from the content: the working copies' reading grades, then the "
+        "public side (JSON, filters, search index) from the approved publications. Run it after bulk "
+        "writes (QuerySet.update, bulk_create) and after a deploy that changes what the API writes. "
+        "Public JSON that comes out the same keeps its ETag and cached responses."
     )
 
     def handle(self, *args, **options):
@@ -30,8 +29,8 @@ class Command(BaseCommand):
                 section.measure_readability()
             Section.objects.bulk_update(sections, GRADED_FIELDS, batch_size=500)
             Article.objects.update_readability()
-            rebuild_search_index()
-        count = rerender_all()
-        with transaction.atomic():
-            bump_content_version()
-        self.stdout.write(f"Refreshed {count} articles: reading grades, search index and stored JSON.")
+        count = rebuild_all()
+        self.stdout.write(
+            f"Refreshed the reading grades of {Article.objects.count()} articles "
+            f"and {count} public versions (JSON, filters, search index)."
+        )

@@ -8,7 +8,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from reversion.models import Version
 
+from articles import publishing
 from articles.management.commands import _demo_content as demo
 from articles.models import (
     Article,
@@ -24,6 +26,7 @@ from articles.models import (
     Risk,
     Section,
 )
+from articles.states import State
 from clinics.models import Clinic, ContactLink
 
 # Staff accounts to try the editorial roles with, made alongside the admin.
@@ -108,8 +111,12 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
             continue
         # The first article (the clinic's flagship) is the newest, so it leads the list.
         with reversion.create_revision():
-            _create_article(spec, clinic, conditions, risks, reviewer, now=now - order * ORDER_STEP)
+            article = _create_article(spec, clinic, conditions, risks, reviewer, now=now - order * ORDER_STEP)
             reversion.set_comment("Demo content")
+        if article.status == Article.Status.PUBLISHED:
+            # Approved as it stands, that saved version: the public API serves it.
+            version = Version.objects.get_for_object(article).first()
+            publishing.publish(article, live_from=article.published_at, revision_id=version.revision_id)
         created.append(f"{spec['state']} article")
     return created
 
@@ -153,10 +160,12 @@ def _create_article(spec, clinic, conditions, risks, reviewer, *, now):
             article=article,
             actor_name="load_demo",
             at=now,
-            from_status=Article.Status.DRAFT,
-            to_status=Article.Status.PUBLISHED,
+            action="publish",
+            from_state=State.DRAFT,
+            to_state=State.LIVE if spec["state"] == "published" else State.SCHEDULED,
             note="Demo content",
         )
+    return article
 
 
 def published_at_for_state(state: str, now: datetime.datetime) -> datetime.datetime | None:

@@ -36,14 +36,11 @@ from django.utils import timezone
 
 FORMAT = "careleaf-content"
 FORMAT_VERSION = 1
+# The public side (the api app: its JSON, filter rows, search index and listing version) is
+# derived from the publications: import_content builds it again instead of loading it.
 CONTENT_APPS = ("clinics", "articles")
 # What the content rows point at, or what records their history.
 RELATED_MODELS = ("auth.group", "auth.user", "reversion.revision", "reversion.version", "admin.logentry")
-# Derived from the other rows: import_content builds them again instead of loading them.
-DERIVED_MODELS = {
-    "articles.articledocument",  # the API's stored JSON (api/rendering.py)
-}
-DERIVED_FIELDS = {"articles.article": {"search_vector"}}  # the search index (api/search.py)
 CHUNK_SIZE = 2000
 
 
@@ -53,7 +50,6 @@ def exported_models() -> list[type[models.Model]]:
         model
         for model in apps.get_models()
         if (model._meta.app_label in CONTENT_APPS or model._meta.label_lower in RELATED_MODELS)
-        and model._meta.label_lower not in DERIVED_MODELS
         and model._meta.managed
         and not model._meta.proxy
     ]
@@ -121,10 +117,6 @@ def _rows(model) -> Iterator[dict]:
         .order_by("pk")
     )
     options = {"use_natural_foreign_keys": True}
-    left_out = DERIVED_FIELDS.get(model._meta.label_lower)
-    if left_out:
-        fields = [*model._meta.local_fields, *model._meta.local_many_to_many]
-        options["fields"] = [field.name for field in fields if field.name not in left_out]
     serializer = Serializer()
     for chunk in _chunks(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
         yield from serializer.serialize(chunk, **options)

@@ -3,7 +3,8 @@
 Rows are loaded as loaddata loads fixtures: saved raw, so no model's save() runs (no sanitising,
 no new anchors, no lock_version bump, no new reading grades, no auto_now times) and the
 receivers of articles/receivers.py leave them alone. What the file leaves out because it is
-derived (the search index, the API's stored JSON, the content version) is built again after.
+derived (the public side: the API's JSON, filters, search index and listing version) is built
+again after, from the publications.
 All in one transaction: a file that fails anywhere imports nothing.
 """
 
@@ -19,9 +20,7 @@ from django.core.serializers.base import DeserializationError
 from django.core.serializers.python import Deserializer
 from django.db import DatabaseError, connection, transaction
 
-from api.caching import bump_content_version
-from api.rendering import rerender_all
-from api.search import rebuild_search_index
+from api.publications import rebuild_all
 from cms.management.commands.export_content import FORMAT, FORMAT_VERSION, exported_models, migration_state
 
 
@@ -29,7 +28,7 @@ class Command(BaseCommand):
     help = (
         "Restore a file written by export_content into a new database: create it, run migrate, then "
         "import. Refuses a database that already holds content or users. Rows come back exactly as "
-        "exported (ids, text, times to the microsecond); the search index and the API's stored JSON "
+        "exported (ids, text, times to the microsecond); the public API's JSON and search index "
         "are built again, and cached API responses are retired."
     )
 
@@ -52,9 +51,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     for statement in connection.ops.sequence_reset_sql(no_style(), models):
                         cursor.execute(statement)
-                rebuild_search_index()
-                rendered = rerender_all()
-                bump_content_version()
+                rendered = rebuild_all()
         except (DeserializationError, FieldDoesNotExist, ValidationError, DatabaseError) as error:
             raise CommandError(f"Nothing was imported: {error}") from error
 
@@ -63,7 +60,8 @@ class Command(BaseCommand):
             for model in models:
                 self.stdout.write(f"  {model._meta.label}: {counts[model._meta.label]}")
             self.stdout.write(
-                f"Built again: the search index and the stored API JSON of {rendered} articles; "
+                f"Built again from the publications: the public API's JSON, filters and search index "
+                f"({rendered} public versions); "
                 "cached API responses retired."
             )
 

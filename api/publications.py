@@ -1,0 +1,232 @@
+"""The public side's rows (PublicArticle), kept in step with what reviewers approved
+(articles.Publication).
+
+- A publication change (approve, schedule, unpublish, archive, delete) rebuilds that article's rows
+  in the same transaction: JSON rendered, filter columns and search entries written, listing
+  version renewed. Nothing else changes: every other article's detail keeps its ETag and its
+  cached responses.
+- A change to shared vocabulary (a condition, risk, reviewer, clinic or contact link) clears the
+  JSON of the rows that show it and gives them new ETags in the same transaction; they are
+  rendered again right after it commits (readers render on the fly meanwhile, never serve stale).
+- Working-copy edits reach none of this.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from api import rendering, search
+from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk, visible_q
+from api.versions import bump_listing_version, next_second
+from articles import snapshots
+from articles.models import Publication
+from articles.snapshots import Snapshot
+
+BATCH = 500
+
+
+def snapshot_of(publication: Publication) -> Snapshot:
+    """The publication's frozen article, dated as patients see it."""
+    snap = snapshots.from_content(publication.content)
+    snap.article.published_at = publication.published_at
+    snap.article.updated_at = publication.updated_at
+    return snap
+
+
+def render(publications) -> dict[int, tuple[str, str]]:
+    """{publication pk: (detail JSON, list-item JSON)} with today's vocabulary, in a fixed number
+    of queries for any number of publications."""
+    publications = list(publications)
+    snaps = [snapshot_of(publication) for publication in publications]
+    rendering.attach_vocabulary(snaps)
+    return {
+        publication.pk: (rendering.render_detail(snap.article), rendering.render_item(snap.article))
+        for publication, snap in zip(publications, snaps, strict=True)
+    }
+
+
+@transaction.atomic
+def sync(article_ids, *, now=None) -> None:
+    """Make these articles' public rows match their live and scheduled publications. Runs in the
+    transaction that changed the publications."""
+    now = now or timezone.now()
+    article_ids = list(article_ids)
+    wanted = {
+        publication.pk: publication
+        for publication in Publication.objects.filter(article_id__in=article_ids).unfinished(now)
+    }
+    rows = {
+        row.pk: row
+        for row in PublicArticle.objects.select_for_update().filter(publication__article_id__in=article_ids)
+    }
+    gone = [pk for pk in rows if pk not in wanted]
+    search.unindex(gone)
+    PublicArticle.objects.filter(pk__in=gone).delete()
+    kept = [rows[pk] for pk in rows if pk in wanted]
+    for row in kept:
+        row.live_until = wanted[row.pk].live_until
+    PublicArticle.objects.bulk_update(kept, ["live_until"])
+    last_modified = _last_modified_by_article(rows.values())
+    _create_rows([publication for pk, publication in wanted.items() if pk not in rows], last_modified, now)
+    index_window(PublicArticle.objects.filter(publication__article_id__in=article_ids), now)
+    bump_listing_version()
+
+
+def _last_modified_by_article(rows) -> dict:
+    """{article id: the latest Last-Modified of its rows}: a new row must come after it."""
+    article_of = dict(
+        Publication.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", "article_id")
+    )
+    latest = {}
+    for row in rows:
+        article_id = article_of.get(row.pk)
+        if article_id is not None and (article_id not in latest or row.modified_at > latest[article_id]):
+            latest[article_id] = row.modified_at
+    return latest
+
+
+def _create_rows(publications, last_modified: dict, now) -> None:
+    for start in range(0, len(publications), BATCH):
+        batch = publications[start : start + BATCH]
+        snaps = [snapshot_of(publication) for publication in batch]
+        rendering.attach_vocabulary(snaps)
+        rows, conditions, risks = [], [], []
+        for publication, snap in zip(batch, snaps, strict=True):
+            article = snap.article
+            rows.append(
+                PublicArticle(
+                    publication=publication,
+                    slug=publication.slug,
+                    title=publication.title,
+                    clinic_id=publication.clinic_id,
+                    reviewer_id=article.reviewed_by_id,
+                    published_at=publication.published_at,
+                    updated_at=publication.updated_at,
+                    live_from=publication.live_from,
+                    live_until=publication.live_until,
+                    detail_json=rendering.render_detail(article),
+                    summary_json=rendering.render_item(article),
+                    etag=ListingVersion.new_token(),
+                    modified_at=next_second(
+                        last_modified.get(publication.article_id), max(now, publication.live_from)
+                    ),
+                )
+            )
+            conditions += [
+                PublicArticleCondition(public_article_id=publication.pk, condition_id=condition_id)
+                for condition_id in dict.fromkeys(link.condition_id for link in snap.conditions)
+            ]
+            risks += [
+                PublicArticleRisk(public_article_id=publication.pk, risk_id=risk_id)
+                for risk_id in dict.fromkeys(link.risk_id for link in snap.risks)
+            ]
+        PublicArticle.objects.bulk_create(rows)
+        PublicArticleCondition.objects.bulk_create(conditions)
+        PublicArticleRisk.objects.bulk_create(risks)
+
+
+def index_window(rows, now) -> None:
+    """Bring the search index in line with what of ``rows`` is visible at ``now``."""
+    search.unindex(rows.filter(is_indexed=True).exclude(visible_q(now)).values_list("pk", flat=True))
+    entering = list(
+        Publication.objects.filter(pk__in=rows.filter(visible_q(now), is_indexed=False).values("pk"))
+    )
+    search.index(_search_entry(publication) for publication in entering)
+
+
+def _search_entry(publication: Publication) -> tuple[int, str, str, str]:
+    snap = snapshots.from_content(publication.content)
+    body = " ".join(f"{section.heading} {section.body_text}" for section in snap.sections)
+    return publication.pk, snap.article.title, snap.article.summary, body
+
+
+@transaction.atomic
+def apply_boundaries() -> None:
+    """A scheduled version went live or a live one ended since the listing version was issued:
+    bring the search index in line, drop rows that ended, and renew the listing version. Runs on
+    the first request after such a moment; the lock makes concurrent requests do it once."""
+    version = ListingVersion.objects.select_for_update().get(pk=1)
+    now = timezone.now()
+    if version.next_boundary_at is None or version.next_boundary_at > now:
+        return  # another request did it meanwhile
+    index_window(PublicArticle.objects.all(), now)
+    ended = list(PublicArticle.objects.filter(live_until__lte=now).values_list("pk", flat=True))
+    search.unindex(ended)
+    PublicArticle.objects.filter(pk__in=ended).delete()
+    bump_listing_version()
+
+
+def mark_stale(rows) -> None:
+    """Shared vocabulary that ``rows`` show has changed: clear their JSON and give them new
+    ETags now (in the changing transaction), and render them again after it commits."""
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        return
+    stale = PublicArticle.objects.filter(pk__in=ids)
+    latest = max(stale.values_list("modified_at", flat=True))
+    stale.update(
+        detail_json=None,
+        summary_json=None,
+        etag=ListingVersion.new_token(),
+        modified_at=next_second(latest, timezone.now()),
+    )
+    # robust: a failed render is logged, and readers go on rendering on the fly.
+    transaction.on_commit(lambda: render_stale(ids), robust=True)
+
+
+def render_stale(ids) -> None:
+    """Store the JSON of rows whose JSON was cleared, rendered from today's vocabulary."""
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            # Locked: a vocabulary change committing meanwhile waits, then clears what we store.
+            rows = list(
+                PublicArticle.objects.select_for_update()
+                .filter(pk__in=ids[start : start + BATCH], detail_json__isnull=True)
+                .order_by("pk")
+            )
+            rendered = render(Publication.objects.filter(pk__in=[row.pk for row in rows]))
+            for row in rows:
+                row.detail_json, row.summary_json = rendered[row.pk]
+            PublicArticle.objects.bulk_update(rows, ["detail_json", "summary_json"])
+
+
+def rebuild_all() -> int:
+    """Rebuild every public row from the publications, with today's code and vocabulary: after a
+    deploy that changes what the API writes, a restore, or bulk writes. A row whose JSON comes out
+    the same keeps its ETag. Returns the number of public rows."""
+    now = timezone.now()
+    with transaction.atomic():
+        article_ids = set(Publication.objects.unfinished(now).values_list("article_id", flat=True))
+        article_ids |= set(PublicArticle.objects.values_list("publication__article_id", flat=True))
+        ordered = sorted(article_ids)
+        for start in range(0, len(ordered), BATCH):
+            sync(ordered[start : start + BATCH], now=now)
+        search.clear()
+        index_window(PublicArticle.objects.all(), now)
+    ids = list(PublicArticle.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            rows = list(PublicArticle.objects.select_for_update().filter(pk__in=ids[start : start + BATCH]))
+            rendered = render(Publication.objects.filter(pk__in=[row.pk for row in rows]))
+            changed = [row for row in rows if (row.detail_json, row.summary_json) != rendered[row.pk]]
+            for row in changed:
+                row.detail_json, row.summary_json = rendered[row.pk]
+                row.etag = ListingVersion.new_token()
+                row.modified_at = next_second(row.modified_at, now)
+            PublicArticle.objects.bulk_update(changed, ["detail_json", "summary_json", "etag", "modified_at"])
+    with transaction.atomic():
+        bump_listing_version()
+    return len(ids)
+
+
+def build_missing() -> int:
+    """Rows for live or scheduled publications that have none yet (after the migration that made
+    publications from the articles live before them). Returns how many articles were synced."""
+    article_ids = list(
+        Publication.objects.unfinished()
+        .filter(public__isnull=True)
+        .values_list("article_id", flat=True)
+        .distinct()
+    )
+    if article_ids:
+        sync(article_ids)
+    return len(article_ids)
