@@ -39,12 +39,21 @@ PRIVATE_PREFIXES = ("/api/v1/preview/",)
 ARTICLE_DETAIL = re.compile(rf"^/api/v1/articles/(?P<slug>{SLUG_PATTERN})/$")
 
 
+class Version(NamedTuple):
+    """What validates a response: its token (in the ETag) and Last-Modified."""
+
+    token: str
+    modified_at: datetime.datetime
+    shares_second: bool  # an earlier version has the same Last-Modified second
+
+
 class DetailRow(NamedTuple):
     """What an article detail request needs: one indexed read of the public row."""
 
     pk: int
     etag: str
     modified_at: datetime.datetime
+    shares_second: bool
     detail_json: str | None
 
 
@@ -53,19 +62,19 @@ def detail_row(slug: str) -> DetailRow | None:
     row = (
         PublicArticle.objects.visible()
         .filter(slug=slug)
-        .values_list("pk", "etag", "modified_at", "detail_json")
+        .values_list("pk", "etag", "modified_at", "shares_second", "detail_json")
         .first()
     )
     return DetailRow(*row) if row else None
 
 
-def current_listing_version() -> tuple[str, datetime.datetime]:
-    """(token, changed_at) now; a scheduled moment that has passed renews it first."""
-    token, changed_at, boundary_passed = read_listing_version()
+def current_listing_version() -> Version:
+    """The listing version now; a scheduled moment that has passed renews it first."""
+    token, changed_at, shares_second, boundary_passed = read_listing_version()
     if boundary_passed:
         publications.apply_boundaries()
-        token, changed_at, _ = read_listing_version()
-    return token, changed_at
+        token, changed_at, shares_second, _ = read_listing_version()
+    return Version(token, changed_at, shares_second)
 
 
 def _is_public_read(request) -> bool:
@@ -106,28 +115,27 @@ class PublicAPICacheMiddleware:
         version = self._version(request)
         if version is None:  # no such public article: the view answers 404
             return self.get_response(request)
-        token, modified_at = version
-        etag = f'"{token}-{_variant(request)}"'
-        if self._not_modified(request, etag, modified_at):
-            return self._with_validators(HttpResponseNotModified(), etag, modified_at)
+        etag = f'"{version.token}-{_variant(request)}"'
+        if self._not_modified(request, etag, version):
+            return self._with_validators(HttpResponseNotModified(), etag, version)
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:
             return response
-        return self._with_validators(response, etag, modified_at)
+        return self._with_validators(response, etag, version)
 
     @staticmethod
-    def _version(request):
+    def _version(request) -> Version | None:
         match = ARTICLE_DETAIL.match(request.path_info)
         if match:
             # The view reads the same row from the request: a detail is this one query.
             row = request.public_article = detail_row(match["slug"])
-            return (row.etag, row.modified_at) if row else None
-        token, changed_at = current_listing_version()
-        request.listing_version = token  # for caches keyed by the version (api.views)
-        return token, changed_at
+            return Version(row.etag, row.modified_at, row.shares_second) if row else None
+        version = current_listing_version()
+        request.listing_version = version.token  # for caches keyed by the version (api.views)
+        return version
 
     @staticmethod
-    def _not_modified(request, etag, modified_at) -> bool:
+    def _not_modified(request, etag, version: Version) -> bool:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
             return etag in parse_etags(if_none_match)
@@ -135,14 +143,16 @@ class PublicAPICacheMiddleware:
         # A date later than now is not one this server sent: ignored (RFC 9110, 13.1.3).
         if since is None or since > timezone.now().timestamp():
             return False
-        return int(modified_at.timestamp()) <= since
+        modified = int(version.modified_at.timestamp())
+        # The very second of a shared stamp cannot tell the two versions apart: answer in full.
+        return modified < since or (modified == since and not version.shares_second)
 
-    def _with_validators(self, response, etag, modified_at):
+    def _with_validators(self, response, etag, version: Version):
         response["ETag"] = etag
-        # Never later than Date. A version stamped a second ahead (see api/versions.py) shows
-        # this second meanwhile: an If-Modified-Since sent back with it gets a 200, not a 304,
-        # which is safe, and ETags revalidate as usual.
-        response["Last-Modified"] = http_date(min(modified_at.timestamp(), timezone.now().timestamp()))
+        # Never later than Date (a stamp from a server whose clock runs ahead is held back).
+        response["Last-Modified"] = http_date(
+            min(version.modified_at.timestamp(), timezone.now().timestamp())
+        )
         response["Cache-Control"] = self.cache_control
         return response
 

@@ -20,6 +20,8 @@ class ListingVersion(models.Model):
 
     token = models.CharField(max_length=32, default="initial")
     changed_at = models.DateTimeField(default=timezone.now)
+    # The version before this one changed in the same second (api/versions.py).
+    shares_second = models.BooleanField(default=False)
     # The next moment a scheduled version goes live or a live one ends: the token changes then.
     next_boundary_at = models.DateTimeField(null=True, blank=True)
 
@@ -88,8 +90,10 @@ class PublicArticle(models.Model):
     summary_json = models.TextField(null=True)  # noqa: DJ001
     # Changes whenever detail_json does: the detail's ETag and response-cache key.
     etag = models.CharField(max_length=32, default=ListingVersion.new_token)
-    # When detail_json last changed, in whole seconds: the detail's Last-Modified.
+    # When detail_json last changed, in whole seconds: the detail's Last-Modified; shares_second:
+    # the version before it changed in the same second (api/versions.py).
     modified_at = models.DateTimeField()
+    shares_second = models.BooleanField(default=False)
     # In the search index (SQLite: the api_search table; PostgreSQL: search_vector) exactly while
     # visible, so that drafts and scheduled versions never weigh on ranking (api/search.py).
     is_indexed = models.BooleanField(default=False)

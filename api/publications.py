@@ -12,11 +12,12 @@
 """
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from api import rendering, search
 from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk, visible_q
-from api.versions import bump_listing_version, next_second
+from api.versions import bump_listing_version, lock_listing_version, stamp, whole_second
 from articles import snapshots
 from articles.models import Publication
 from articles.snapshots import Snapshot
@@ -48,6 +49,7 @@ def render(publications) -> dict[int, tuple[str, str]]:
 def sync(article_ids, *, now=None) -> None:
     """Make these articles' public rows match their live and scheduled publications. Runs in the
     transaction that changed the publications."""
+    lock_listing_version()
     now = now or timezone.now()
     article_ids = list(article_ids)
     wanted = {
@@ -56,8 +58,11 @@ def sync(article_ids, *, now=None) -> None:
     }
     rows = {
         row.pk: row
-        for row in PublicArticle.objects.select_for_update().filter(publication__article_id__in=article_ids)
+        for row in PublicArticle.objects.select_for_update()
+        .filter(publication__article_id__in=article_ids)
+        .order_by("pk")
     }
+    visible_before = {pk for pk, row in rows.items() if _visible(row, now)}
     gone = [pk for pk in rows if pk not in wanted]
     search.unindex(gone)
     PublicArticle.objects.filter(pk__in=gone).delete()
@@ -65,21 +70,41 @@ def sync(article_ids, *, now=None) -> None:
     for row in kept:
         row.live_until = wanted[row.pk].live_until
     PublicArticle.objects.bulk_update(kept, ["live_until"])
-    last_modified = _last_modified_by_article(rows.values())
-    _create_rows([publication for pk, publication in wanted.items() if pk not in rows], last_modified, now)
-    index_window(PublicArticle.objects.filter(publication__article_id__in=article_ids), now)
-    bump_listing_version()
+    new = [publication for pk, publication in wanted.items() if pk not in rows]
+    _create_rows(new, _last_modified_by_article(article_ids, rows.values(), now), now)
+    mine = PublicArticle.objects.filter(publication__article_id__in=article_ids)
+    index_window(mine, now)
+    visible_after = set(mine.filter(visible_q(now)).values_list("pk", flat=True))
+    # A version scheduled or dropped before its time changes no public byte: listings keep their
+    # version (only the next scheduled moment is noted).
+    bump_listing_version(renew=visible_after != visible_before)
 
 
-def _last_modified_by_article(rows) -> dict:
-    """{article id: the latest Last-Modified of its rows}: a new row must come after it."""
+def _visible(row: PublicArticle, now) -> bool:
+    return row.live_from <= now and (row.live_until is None or row.live_until > now)
+
+
+def _last_modified_by_article(article_ids, rows, now) -> dict:
+    """{article id: the latest Last-Modified it has shown}: a new row must not come before it,
+    even after an unpublish deleted the rows that showed it (an ended publication's end second
+    then). Stamps of versions still waiting for their time were never shown, and do not count."""
     article_of = dict(
         Publication.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", "article_id")
     )
-    latest = {}
+    latest = {
+        article_id: whole_second(ended)
+        for article_id, ended in Publication.objects.filter(
+            article_id__in=article_ids, ended_at__isnull=False, ended_at__lte=now
+        )
+        .values("article_id")
+        .annotate(last=Max("ended_at"))
+        .values_list("article_id", "last")
+    }
     for row in rows:
         article_id = article_of.get(row.pk)
-        if article_id is not None and (article_id not in latest or row.modified_at > latest[article_id]):
+        if article_id is None or row.modified_at > now:
+            continue
+        if article_id not in latest or row.modified_at > latest[article_id]:
             latest[article_id] = row.modified_at
     return latest
 
@@ -106,9 +131,7 @@ def _create_rows(publications, last_modified: dict, now) -> None:
                     detail_json=rendering.render_detail(article),
                     summary_json=rendering.render_item(article),
                     etag=ListingVersion.new_token(),
-                    modified_at=next_second(
-                        last_modified.get(publication.article_id), max(now, publication.live_from)
-                    ),
+                    **_stamped(last_modified.get(publication.article_id), max(now, publication.live_from)),
                 )
             )
             conditions += [
@@ -122,6 +145,11 @@ def _create_rows(publications, last_modified: dict, now) -> None:
         PublicArticle.objects.bulk_create(rows)
         PublicArticleCondition.objects.bulk_create(conditions)
         PublicArticleRisk.objects.bulk_create(risks)
+
+
+def _stamped(previous, moment) -> dict:
+    modified_at, shares_second = stamp(previous, moment)
+    return {"modified_at": modified_at, "shares_second": shares_second}
 
 
 def index_window(rows, now) -> None:
@@ -144,7 +172,7 @@ def apply_boundaries() -> None:
     """A scheduled version went live or a live one ended since the listing version was issued:
     bring the search index in line, drop rows that ended, and renew the listing version. Runs on
     the first request after such a moment; the lock makes concurrent requests do it once."""
-    version = ListingVersion.objects.select_for_update().get(pk=1)
+    version = lock_listing_version()
     now = timezone.now()
     if version.next_boundary_at is None or version.next_boundary_at > now:
         return  # another request did it meanwhile
@@ -158,17 +186,19 @@ def apply_boundaries() -> None:
 def mark_stale(rows) -> None:
     """Shared vocabulary that ``rows`` show has changed: clear their JSON and give them new
     ETags now (in the changing transaction), and render them again after it commits."""
-    ids = list(rows.values_list("pk", flat=True))
-    if not ids:
+    lock_listing_version()
+    stale = list(PublicArticle.objects.select_for_update().filter(pk__in=rows.values("pk")).order_by("pk"))
+    if not stale:
         return
-    stale = PublicArticle.objects.filter(pk__in=ids)
-    latest = max(stale.values_list("modified_at", flat=True))
-    stale.update(
-        detail_json=None,
-        summary_json=None,
-        etag=ListingVersion.new_token(),
-        modified_at=next_second(latest, timezone.now()),
+    now = timezone.now()
+    for row in stale:
+        row.detail_json = row.summary_json = None
+        row.etag = ListingVersion.new_token()
+        row.modified_at, row.shares_second = stamp(row.modified_at, now)
+    PublicArticle.objects.bulk_update(
+        stale, ["detail_json", "summary_json", "etag", "modified_at", "shares_second"]
     )
+    ids = [row.pk for row in stale]
     # robust: a failed render is logged, and readers go on rendering on the fly.
     transaction.on_commit(lambda: render_stale(ids), robust=True)
 
@@ -177,7 +207,9 @@ def render_stale(ids) -> None:
     """Store the JSON of rows whose JSON was cleared, rendered from today's vocabulary."""
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
-            # Locked: a vocabulary change committing meanwhile waits, then clears what we store.
+            # Locked (the listing version first, as every change does): a vocabulary change
+            # committing meanwhile waits, then clears what we store.
+            lock_listing_version()
             rows = list(
                 PublicArticle.objects.select_for_update()
                 .filter(pk__in=ids[start : start + BATCH], detail_json__isnull=True)
@@ -205,14 +237,21 @@ def rebuild_all() -> int:
     ids = list(PublicArticle.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
-            rows = list(PublicArticle.objects.select_for_update().filter(pk__in=ids[start : start + BATCH]))
+            lock_listing_version()
+            rows = list(
+                PublicArticle.objects.select_for_update()
+                .filter(pk__in=ids[start : start + BATCH])
+                .order_by("pk")
+            )
             rendered = render(Publication.objects.filter(pk__in=[row.pk for row in rows]))
             changed = [row for row in rows if (row.detail_json, row.summary_json) != rendered[row.pk]]
             for row in changed:
                 row.detail_json, row.summary_json = rendered[row.pk]
                 row.etag = ListingVersion.new_token()
-                row.modified_at = next_second(row.modified_at, now)
-            PublicArticle.objects.bulk_update(changed, ["detail_json", "summary_json", "etag", "modified_at"])
+                row.modified_at, row.shares_second = stamp(row.modified_at, now)
+            PublicArticle.objects.bulk_update(
+                changed, ["detail_json", "summary_json", "etag", "modified_at", "shares_second"]
+            )
     with transaction.atomic():
         bump_listing_version()
     return len(ids)

@@ -2,8 +2,8 @@
 
 - articles.signals.publications_changed (a version approved, scheduled, ended): rebuild that
   article's public rows (api/publications.py).
-- A publication deleted (its article was deleted): take it out of the search index, renew the
-  listing version.
+- A publication about to be deleted (its article is being deleted): its public row and search entry
+  go, and the listing version is renewed if it was visible.
 - Shared vocabulary saved or deleted (condition, risk, reviewer, clinic, contact link): the public
   rows that show it are rendered again; listings get a new version when they show it too.
 
@@ -13,11 +13,12 @@ them, run ``manage.py refresh_content``.
 """
 
 from django.db import connections, transaction
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
+from django.utils import timezone
 
 from api import publications, search
-from api.models import PublicArticle
-from api.versions import bump_listing_version
+from api.models import PublicArticle, visible_q
+from api.versions import bump_listing_version, lock_listing_version
 from articles.models import Condition, Publication, Reviewer, Risk
 from articles.signals import publications_changed
 from clinics.models import Clinic, ContactLink
@@ -28,9 +29,18 @@ def publication_changed(sender, article_ids, **kwargs):
 
 
 @transaction.atomic
-def publication_deleted(sender, instance, **kwargs):
+def publication_deleting(sender, instance, **kwargs):
+    """Before a publication goes (with its article): if the public side shows or schedules it,
+    its row and index entry go with it, and listings change if it was visible. Past versions,
+    which have no public row, cost nothing."""
+    lock_listing_version()
+    row = PublicArticle.objects.filter(pk=instance.pk)
+    if not row.exists():
+        return
+    was_visible = row.filter(visible_q(timezone.now())).exists()
     search.unindex([instance.pk])
-    bump_listing_version()
+    row.delete()
+    bump_listing_version(renew=was_visible)
 
 
 def _rows_showing(instance):
@@ -49,11 +59,15 @@ def _rows_showing(instance):
 def vocabulary_changed(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata and import_content: the rows are not live edits
         return
+    lock_listing_version()  # first, as every change to the public side does
     rows = _rows_showing(instance)
+    # Clinics are listed whether or not they publish; conditions and risks once a visible version
+    # names them (a scheduled one must not show through); reviewers only inside article details.
+    listed = isinstance(instance, (Clinic, ContactLink)) or (
+        not isinstance(instance, Reviewer) and rows.filter(visible_q(timezone.now())).exists()
+    )
     publications.mark_stale(rows)
-    # Clinics are listed whether or not they publish; conditions and risks once an article names
-    # them; reviewers only inside article details.
-    if isinstance(instance, (Clinic, ContactLink)) or (not isinstance(instance, Reviewer) and rows.exists()):
+    if listed:
         bump_listing_version()
 
 
@@ -72,7 +86,7 @@ VOCABULARY = [Condition, Risk, Reviewer, Clinic, ContactLink]
 
 def connect() -> None:
     publications_changed.connect(publication_changed, dispatch_uid="api-publications-changed")
-    post_delete.connect(publication_deleted, sender=Publication, dispatch_uid="api-publication-deleted")
+    pre_delete.connect(publication_deleting, sender=Publication, dispatch_uid="api-publication-deleting")
     for model in VOCABULARY:
         post_save.connect(
             vocabulary_changed, sender=model, dispatch_uid=f"api-vocabulary-save-{model.__name__}"

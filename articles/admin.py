@@ -439,7 +439,7 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                state = workflow.state_of(article)
+                state = workflow.state_of(Article.objects.get(pk=article.pk))
                 self.message_user(request, f"{action.label}: done. The article is now {state.label.lower()}.")
                 return HttpResponseRedirect(self._change_url(article))
         state = workflow.state_of(article)

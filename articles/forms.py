@@ -7,6 +7,9 @@ from django.utils import timezone
 from articles.models import Article, Reviewer
 from articles.workflow import Action
 
+# Beyond these, a date is a typo, and near the ends of the calendar time zones overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
 
 class ArticleAdminForm(forms.ModelForm):
     # The lock_version the editor started from; a save from an older copy is refused.
@@ -65,6 +68,14 @@ class TransitionForm(forms.Form):
                 widget=widgets.AdminSplitDateTime,
                 help_text="Optional: the article comes off the site by itself at this time.",
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("live_from", "expires_at"):
+            moment = cleaned.get(name)
+            if moment is not None and not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+                self.add_error(name, f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}.")
+        return cleaned
 
 
 class ReviewForm(forms.Form):

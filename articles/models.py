@@ -336,12 +336,16 @@ class Section(ReadabilityFields):
         return self.heading
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_rich_text(self.body)
-        self.body_text = plain_text(self.body)
-        self.measure_readability()
+        self.derive()
         if not self.anchor:
             self.anchor = self._free_anchor()
         super().save(*args, **kwargs)
+
+    def derive(self) -> None:
+        """What every save computes from the body: sanitised HTML, plain text, reading grades."""
+        self.body = sanitize_rich_text(self.body)
+        self.body_text = plain_text(self.body)
+        self.measure_readability()
 
     def measure_readability(self) -> None:
         statistics = readability.measure(self.body_text)

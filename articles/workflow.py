@@ -224,19 +224,21 @@ def _approve(article: Article, *, by, version, live_from, expires_at) -> Publica
             "approved text you have not read. Open it again, read the new version, and approve that."
         )
     now = timezone.now()
+    live = Publication.objects.filter(article=article).visible(now).first()
     live_from = live_from or now
+    if live is not None:
+        # What is live cannot be replaced in the past (publishing.publish does the same): a
+        # go-live already past means now. With nothing live, a past time dates the publication.
+        live_from = max(live_from, now)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError("The take-down time has already passed: choose a later one, or none.")
     if expires_at is not None and expires_at <= live_from:
         raise ValidationError("The article must come off the site after it goes live.")
     if settings.READABILITY_BLOCKS_PUBLISHING and article.is_above_target:
         raise ValidationError(readability_refusal(article))
-    live = Publication.objects.filter(article=article).visible(now).first()
     article.status = Status.PUBLISHED
-    article.published_at = live.published_at if live else (live_from or now)
-    when = (
-        "now"
-        if live_from is None or live_from <= now
-        else f"at {timezone.localtime(live_from):%Y-%m-%d %H:%M}"
-    )
+    article.published_at = live.published_at if live else live_from
+    when = "now" if live_from <= now else f"at {timezone.localtime(live_from):%Y-%m-%d %H:%M}"
     _save_version(article, by=by, comment=f"Approved and published ({when})")
     revision = Version.objects.get_for_object(article).values_list("revision", flat=True).first()
     return publishing.publish(

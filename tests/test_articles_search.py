@@ -124,6 +124,28 @@ def test_search_ranking_does_not_change_when_drafts_are_added(api):
     assert after["results"] == before["results"]
 
 
+def test_search_ranking_by_text_length_does_not_change_when_long_drafts_are_added(api):
+    # SQLite's bm25 weighs a match by the text's length against the average length of every
+    # indexed text: long drafts in the index would lift the long article above the short one.
+    short = make_article(slug="short", title="Pump refills", published_ago=DAY)
+    make_section(article=short, body="<p>The catheter is checked.</p>")
+    republish(short)
+    long = make_article(slug="long", title="Pump care", published_ago=2 * DAY)
+    make_section(article=long, body="<p>" + "catheter " * 3 + "care " * 60 + "</p>")
+    republish(long)
+    before = found(api, "catheter")
+
+    for n in range(3):
+        draft = make_draft(title=f"Draft {n}", summary="Not yet.")
+        make_section(article=draft, body="<p>catheter " + "words of a long draft " * 100 + "</p>")
+    scheduled = make_scheduled(title="Coming soon", summary="Later.")
+    make_section(article=scheduled, body="<p>catheter " + "words of a long draft " * 100 + "</p>")
+    republish(scheduled, live_from=timezone.now() + DAY)
+
+    assert found(api, "catheter") == before
+    assert len(before) == 2
+
+
 @pytest.fixture
 def writer(django_user_model):
     user = django_user_model.objects.create_user(

@@ -189,7 +189,7 @@ def tables(using: str = "default") -> dict[str, list[dict]]:
 def public_rows(using: str = "default") -> dict[str, list]:
     """The public side's rows (one per live or scheduled publication) and their filter rows, less
     what every build makes anew: ETags, Last-Modified and PostgreSQL's search vector."""
-    renewed = {"etag", "modified_at", "search_vector"}
+    renewed = {"etag", "modified_at", "shares_second", "search_vector"}
     fields = [field.attname for field in PublicArticle._meta.concrete_fields if field.attname not in renewed]
     return {
         "rows": list(PublicArticle.objects.using(using).order_by("pk").values(*fields)),

@@ -39,6 +39,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RenameModel(old_name="ContentVersion", new_name="ListingVersion"),
+        migrations.AddField(
+            model_name="listingversion",
+            name="shares_second",
+            field=models.BooleanField(default=False),
+        ),
         migrations.CreateModel(
             name="PublicArticle",
             fields=[
@@ -62,6 +67,7 @@ class Migration(migrations.Migration):
                 ("summary_json", models.TextField(null=True)),
                 ("etag", models.CharField(default=api.models.ListingVersion.new_token, max_length=32)),
                 ("modified_at", models.DateTimeField()),
+                ("shares_second", models.BooleanField(default=False)),
                 ("is_indexed", models.BooleanField(default=False)),
                 ("search_vector", django.contrib.postgres.search.SearchVectorField(null=True)),
                 (
