@@ -62,7 +62,7 @@ def detail_row(slug: str) -> DetailRow | None:
     row = (
         PublicArticle.objects.visible()
         .filter(slug=slug)
-        .values_list("pk", "etag", "modified_at", "shares_second", "detail_json")
+        .values_list("pk", "etag", "modified_at", "shares_second", "document__detail_json")
         .first()
     )
     return DetailRow(*row) if row else None

@@ -52,14 +52,13 @@ class PublicArticleQuerySet(models.QuerySet):
 
 
 class PublicArticle(models.Model):
-    """The public side's row for one publication that is live or scheduled: its API JSON,
-    rendered when it was approved (and again when shared vocabulary it shows changes), and the
-    columns that filters, search and ordering read. Derived from articles.Publication
-    (api/publications.py) and rebuilt from it at will (manage.py refresh_content); the API reads
-    nothing else about articles.
+    """The public side's row for one publication that is live or scheduled: the columns that
+    filters, search and ordering read, and the version of its JSON (kept in PublicDocument).
+    Derived from articles.Publication (api/publications.py) and rebuilt from it at will
+    (manage.py refresh_content); the API reads nothing else about articles.
 
-    A detail is one indexed read of this table by slug; scheduled versions wait here, invisible,
-    until their time, with no job to move them.
+    A detail is one indexed read of this table by slug (joined to its document); scheduled
+    versions wait here, invisible, until their time, with no job to move them.
     """
 
     publication = models.OneToOneField(
@@ -84,13 +83,9 @@ class PublicArticle(models.Model):
     # newer version replaces this one (null: open-ended).
     live_from = models.DateTimeField()
     live_until = models.DateTimeField(null=True)
-    # Null (not rendered, which "" would not say) after a change to shared vocabulary, until
-    # rendered again; readers render on the fly meanwhile.
-    detail_json = models.TextField(null=True)  # noqa: DJ001
-    summary_json = models.TextField(null=True)  # noqa: DJ001
-    # Changes whenever detail_json does: the detail's ETag and response-cache key.
+    # Changes whenever its JSON (PublicDocument) does: the detail's ETag and response-cache key.
     etag = models.CharField(max_length=32, default=ListingVersion.new_token)
-    # When detail_json last changed, in whole seconds: the detail's Last-Modified; shares_second:
+    # When its JSON last changed, in whole seconds: the detail's Last-Modified; shares_second:
     # the version before it changed in the same second (api/versions.py).
     modified_at = models.DateTimeField()
     shares_second = models.BooleanField(default=False)
@@ -104,13 +99,43 @@ class PublicArticle(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
+            # A detail: the row at this address that is visible now.
             models.Index(fields=["slug", "live_from"], name="api_publicarticle_slug_idx"),
+            # The next scheduled moment (api/versions.py).
             models.Index(fields=["live_from", "live_until"], name="api_publicarticle_window_idx"),
-            models.Index(fields=["published_at"], name="api_publicarticle_date_idx"),
+            # Covering indexes, so that listing (newest first) and joining the search index read
+            # no table row: without them a 20,000-article list took 4x longer on SQLite (where
+            # publication_id, a bigint key, is not the rowid).
+            models.Index(
+                fields=["published_at", "publication", "live_from", "live_until"],
+                name="api_publicarticle_list_idx",
+            ),
+            models.Index(
+                fields=["publication", "live_from", "live_until", "published_at"],
+                name="api_publicarticle_join_idx",
+            ),
         ]
 
     def __str__(self):
         return self.slug
+
+
+class PublicDocument(models.Model):
+    """A public row's API JSON, rendered when its version was approved and again when shared
+    vocabulary it shows changes. A table of its own, so that the scans behind lists, filters and
+    search read narrow rows (PostgreSQL: 102 MB of table for 20,000 articles with the JSON inline,
+    and ranking a common word read every page of it)."""
+
+    public_article = models.OneToOneField(
+        PublicArticle, on_delete=models.CASCADE, primary_key=True, related_name="document"
+    )
+    # Null (not rendered, which "" would not say) after a change to shared vocabulary, until
+    # rendered again; readers render on the fly meanwhile.
+    detail_json = models.TextField(null=True)  # noqa: DJ001
+    summary_json = models.TextField(null=True)  # noqa: DJ001
+
+    def __str__(self):
+        return f"document {self.public_article_id}"
 
 
 class PublicArticleCondition(models.Model):

@@ -16,7 +16,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from api import rendering, search
-from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk, visible_q
+from api.models import (
+    ListingVersion,
+    PublicArticle,
+    PublicArticleCondition,
+    PublicArticleRisk,
+    PublicDocument,
+    visible_q,
+)
 from api.versions import bump_listing_version, lock_listing_version, stamp, whole_second
 from articles import snapshots
 from articles.models import Publication
@@ -114,7 +121,7 @@ def _create_rows(publications, last_modified: dict, now) -> None:
         batch = publications[start : start + BATCH]
         snaps = [snapshot_of(publication) for publication in batch]
         rendering.attach_vocabulary(snaps)
-        rows, conditions, risks = [], [], []
+        rows, documents, conditions, risks = [], [], [], []
         for publication, snap in zip(batch, snaps, strict=True):
             article = snap.article
             rows.append(
@@ -128,10 +135,15 @@ def _create_rows(publications, last_modified: dict, now) -> None:
                     updated_at=publication.updated_at,
                     live_from=publication.live_from,
                     live_until=publication.live_until,
-                    detail_json=rendering.render_detail(article),
-                    summary_json=rendering.render_item(article),
                     etag=ListingVersion.new_token(),
                     **_stamped(last_modified.get(publication.article_id), max(now, publication.live_from)),
+                )
+            )
+            documents.append(
+                PublicDocument(
+                    public_article_id=publication.pk,
+                    detail_json=rendering.render_detail(article),
+                    summary_json=rendering.render_item(article),
                 )
             )
             conditions += [
@@ -143,6 +155,7 @@ def _create_rows(publications, last_modified: dict, now) -> None:
                 for risk_id in dict.fromkeys(link.risk_id for link in snap.risks)
             ]
         PublicArticle.objects.bulk_create(rows)
+        PublicDocument.objects.bulk_create(documents)
         PublicArticleCondition.objects.bulk_create(conditions)
         PublicArticleRisk.objects.bulk_create(risks)
 
@@ -152,12 +165,14 @@ def _stamped(previous, moment) -> dict:
     return {"modified_at": modified_at, "shares_second": shares_second}
 
 
-def index_window(rows, now) -> None:
-    """Bring the search index in line with what of ``rows`` is visible at ``now``."""
+def index_window(rows, now, *, again: bool = False) -> None:
+    """Bring the search index in line with what of ``rows`` is visible at ``now`` (``again``:
+    index every visible row anew, not only those not in it yet)."""
     search.unindex(rows.filter(is_indexed=True).exclude(visible_q(now)).values_list("pk", flat=True))
-    entering = list(
-        Publication.objects.filter(pk__in=rows.filter(visible_q(now), is_indexed=False).values("pk"))
-    )
+    visible = rows.filter(visible_q(now))
+    if not again:
+        visible = visible.filter(is_indexed=False)
+    entering = list(Publication.objects.filter(pk__in=visible.values("pk")))
     search.index(_search_entry(publication) for publication in entering)
 
 
@@ -192,13 +207,11 @@ def mark_stale(rows) -> None:
         return
     now = timezone.now()
     for row in stale:
-        row.detail_json = row.summary_json = None
         row.etag = ListingVersion.new_token()
         row.modified_at, row.shares_second = stamp(row.modified_at, now)
-    PublicArticle.objects.bulk_update(
-        stale, ["detail_json", "summary_json", "etag", "modified_at", "shares_second"]
-    )
+    PublicArticle.objects.bulk_update(stale, ["etag", "modified_at", "shares_second"])
     ids = [row.pk for row in stale]
+    PublicDocument.objects.filter(pk__in=ids).update(detail_json=None, summary_json=None)
     # robust: a failed render is logged, and readers go on rendering on the fly.
     transaction.on_commit(lambda: render_stale(ids), robust=True)
 
@@ -210,15 +223,23 @@ def render_stale(ids) -> None:
             # Locked (the listing version first, as every change does): a vocabulary change
             # committing meanwhile waits, then clears what we store.
             lock_listing_version()
-            rows = list(
-                PublicArticle.objects.select_for_update()
-                .filter(pk__in=ids[start : start + BATCH], detail_json__isnull=True)
-                .order_by("pk")
+            cleared = PublicDocument.objects.filter(
+                pk__in=ids[start : start + BATCH], detail_json__isnull=True
             )
-            rendered = render(Publication.objects.filter(pk__in=[row.pk for row in rows]))
-            for row in rows:
-                row.detail_json, row.summary_json = rendered[row.pk]
-            PublicArticle.objects.bulk_update(rows, ["detail_json", "summary_json"])
+            batch = list(
+                PublicArticle.objects.select_for_update()
+                .filter(pk__in=cleared.values("pk"))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            rendered = render(Publication.objects.filter(pk__in=batch))
+            PublicDocument.objects.bulk_update(
+                [
+                    PublicDocument(public_article_id=pk, detail_json=detail, summary_json=item)
+                    for pk, (detail, item) in rendered.items()
+                ],
+                ["detail_json", "summary_json"],
+            )
 
 
 def rebuild_all() -> int:
@@ -232,8 +253,9 @@ def rebuild_all() -> int:
         ordered = sorted(article_ids)
         for start in range(0, len(ordered), BATCH):
             sync(ordered[start : start + BATCH], now=now)
-        search.clear()
-        index_window(PublicArticle.objects.all(), now)
+        # The index again, whatever wrote it before (the text it holds may have changed).
+        search.drop_strays()
+        index_window(PublicArticle.objects.all(), now, again=True)
     ids = list(PublicArticle.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
@@ -243,14 +265,28 @@ def rebuild_all() -> int:
                 .filter(pk__in=ids[start : start + BATCH])
                 .order_by("pk")
             )
+            documents = {
+                pk: (detail, item)
+                for pk, detail, item in PublicDocument.objects.filter(
+                    pk__in=[row.pk for row in rows]
+                ).values_list("pk", "detail_json", "summary_json")
+            }
             rendered = render(Publication.objects.filter(pk__in=[row.pk for row in rows]))
-            changed = [row for row in rows if (row.detail_json, row.summary_json) != rendered[row.pk]]
+            changed = [row for row in rows if documents.get(row.pk) != rendered[row.pk]]
             for row in changed:
-                row.detail_json, row.summary_json = rendered[row.pk]
                 row.etag = ListingVersion.new_token()
                 row.modified_at, row.shares_second = stamp(row.modified_at, now)
-            PublicArticle.objects.bulk_update(
-                changed, ["detail_json", "summary_json", "etag", "modified_at", "shares_second"]
+            PublicArticle.objects.bulk_update(changed, ["etag", "modified_at", "shares_second"])
+            PublicDocument.objects.bulk_update(
+                [
+                    PublicDocument(
+                        public_article_id=row.pk,
+                        detail_json=rendered[row.pk][0],
+                        summary_json=rendered[row.pk][1],
+                    )
+                    for row in changed
+                ],
+                ["detail_json", "summary_json"],
             )
     with transaction.atomic():
         bump_listing_version()

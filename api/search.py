@@ -58,11 +58,13 @@ def unindex(pks) -> None:
     PublicArticle.objects.filter(pk__in=pks).update(is_indexed=False, search_vector=None)
 
 
-def clear() -> None:
+def drop_strays() -> None:
+    """Empty SQLite's index table, entries of rows gone included, before it is filled again.
+    (PostgreSQL's vectors live in the rows: index() overwrites them, and rewriting every row twice
+    would only bloat the table.)"""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM api_search")
-    PublicArticle.objects.update(is_indexed=False, search_vector=None)
 
 
 def search(rows, text: str):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from api import publications, rendering
 from api.caching import detail_row
 from api.filters import ORDERING_PARAMETER, ArticleFilter
-from api.models import PublicArticle
+from api.models import PublicArticle, PublicDocument
 from api.querysets import clinics_for_detail, clinics_for_list, public_topics, public_topics_with_articles
 from api.serializers import (
     ArticleDetailSerializer,
@@ -56,7 +56,7 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         page = list(self.paginate_queryset(self._matching_ids(request)))
         documents = dict(
-            PublicArticle.objects.filter(pk__in=page, summary_json__isnull=False).values_list(
+            PublicDocument.objects.filter(pk__in=page, summary_json__isnull=False).values_list(
                 "pk", "summary_json"
             )
         )

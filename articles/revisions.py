@@ -14,20 +14,8 @@ from reversion.models import Version
 
 from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Reference, Risk, Section
 from articles.receivers import grades_once
-from articles.snapshots import CHILDREN, Snapshot, attach_topics, from_version
+from articles.snapshots import CHILDREN, CONTENT_FIELDS, Snapshot, attach_topics, from_version
 from clinics.models import Clinic
-
-# What a revert restores on the article itself. Workflow state (status, dates, reviews) is not
-# content: it changes only through articles.workflow, so a revert can never publish or unpublish.
-CONTENT_FIELDS = [
-    "title",
-    "slug",
-    "summary",
-    "clinic_id",
-    "treatment_type",
-    "treatment_name",
-    "review_interval_months",
-]
 
 
 def register_models():
@@ -89,7 +77,7 @@ def revert(article: Article, version: Version, *, by) -> None:
     restore(
         article,
         from_version(version),
-        fields=CONTENT_FIELDS,
+        fields=CONTENT_FIELDS,  # workflow state and reviews are not content: a revert never publishes
         by=by,
         comment=f"Reverted to the version of {describe(version)}",
     )

@@ -98,18 +98,19 @@ def from_version(version) -> Snapshot:
     return _sorted(article, [other._object_version.object for other in others])
 
 
-# What an article holds for its readers; the rest of the row is workflow bookkeeping.
-ARTICLE_CONTENT = [
+# The article's own fields that readers see, as staff edit them (a revert restores these)...
+CONTENT_FIELDS = [
     "title",
     "slug",
     "summary",
     "clinic_id",
     "treatment_type",
     "treatment_name",
-    "reviewed_by_id",
-    "last_reviewed_on",
-    "next_review_due",
+    "review_interval_months",
 ]
+# ...and the clinical review shown with them, set by recording a review (discard restores both).
+REVIEW_FIELDS = ["reviewed_by_id", "last_reviewed_on"]
+# The rest of the row (status, dates, lock_version, grades) is workflow bookkeeping or derived.
 
 
 def _values(obj) -> tuple:
@@ -123,7 +124,8 @@ def _values(obj) -> tuple:
 def same_content(first: Snapshot, second: Snapshot) -> bool:
     """Whether two snapshots say the same to a reader: the article's content fields and every
     child, in order. Saving, submitting or approving without an edit changes neither."""
-    if any(getattr(first.article, name) != getattr(second.article, name) for name in ARTICLE_CONTENT):
+    fields = [*CONTENT_FIELDS, *REVIEW_FIELDS]
+    if any(getattr(first.article, name) != getattr(second.article, name) for name in fields):
         return False
     return all(
         [_values(obj) for obj in first.children[model]] == [_values(obj) for obj in second.children[model]]

@@ -32,7 +32,7 @@ PUBLISH_PERMISSION = "articles.publish_article"
 REVIEW_PERMISSION = "articles.review_article"
 EDIT_PERMISSION = "articles.change_article"
 # What "discard changes" takes back from the approved version: the content, and the review shown.
-APPROVED_FIELDS = [*revisions.CONTENT_FIELDS, "reviewed_by_id", "last_reviewed_on"]
+APPROVED_FIELDS = [*snapshots.CONTENT_FIELDS, *snapshots.REVIEW_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,7 @@ def _discard_changes(article: Article, *, by) -> None:
     )
 
 
+@transaction.atomic
 def working_copy_changed(article: Article, *, by) -> None:
     """Call after any edit of the working copy (admin save, revert, clinical review): an approved
     article then has unpublished changes. Recorded once, at the first change."""

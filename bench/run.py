@@ -253,7 +253,7 @@ def print_table(db: str, size: int, run: dict) -> None:
     editing = results.get(EDITING)
     if editing:
         print(
-            f"\n{EDITING}: response-cache hit rate {editing['hit_rate']:.1%} over {editing['requests']:,} "
+            f"\n{EDITING}: response-cache hit rate {editing['hit_rate']:.2%} over {editing['requests']:,} "
             f"requests, while {editing['draft_saves']} draft saves and {editing['publishes']} publishes ran"
         )
 

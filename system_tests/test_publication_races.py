@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.test import Client
@@ -20,7 +19,7 @@ from django.utils import timezone
 import api.publications
 from articles import workflow
 from articles.models import Article, Publication
-from tests.factories import make_article, make_draft, republish
+from tests.factories import make_article, make_draft, make_staff, republish
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +28,8 @@ def on_postgresql():
 
 
 @pytest.fixture
-def staff(django_user_model):
-    people = {}
-    for username, role in [("wendy", "Writer"), ("rahul", "Clinical reviewer"), ("cora", "Clinic admin")]:
-        user = django_user_model.objects.create_user(username, password="long-Pass-9921", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        people[username] = django_user_model.objects.get(pk=user.pk)
-    return people
+def staff():
+    return make_staff()
 
 
 def refreshed(article) -> Article:

@@ -1,6 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.factories import make_staff
+
 
 @pytest.fixture
 def api():
@@ -12,6 +14,12 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("editor", "editor@clinic.example", "long-Pass-9921")
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def staff():
+    """wendy (Writer), rahul (Clinical reviewer) and cora (Clinic admin), by username."""
+    return make_staff()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@
 import datetime
 import itertools
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles import publishing
@@ -125,6 +127,22 @@ def republish(article, **options):
     API then serves. ``options`` go to articles.publishing.publish (live_from, expires_at...)."""
     Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
     return publishing.publish(article, **options)
+
+
+STAFF_PASSWORD = "long-Pass-9921"
+# The demo's people: a writer, a clinical reviewer and a clinic admin (the data migration's groups).
+STAFF = {"wendy": "Writer", "rahul": "Clinical reviewer", "cora": "Clinic admin"}
+
+
+def make_staff() -> dict:
+    """{username: user} for STAFF, each in their group, with a fresh permission cache."""
+    users = get_user_model()
+    people = {}
+    for username, role in STAFF.items():
+        user = users.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        people[username] = users.objects.get(pk=user.pk)
+    return people
 
 
 def make_draft(**fields) -> Article:

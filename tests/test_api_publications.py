@@ -8,7 +8,6 @@ JSON-LD, the list, search, filters, topic pages and counts, the clinic.
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -19,16 +18,6 @@ from articles.states import State
 from tests.factories import make_article, make_clinic, make_condition, make_draft, make_risk, republish
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(django_user_model):
-    people = {}
-    for username, role in [("wendy", "Writer"), ("rahul", "Clinical reviewer")]:
-        user = django_user_model.objects.create_user(username, password="long-Pass-9921", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        people[username] = django_user_model.objects.get(pk=user.pk)
-    return people
 
 
 @pytest.fixture
@@ -306,3 +295,16 @@ def test_publishing_mechanics_keep_one_window_after_another_for_an_article(pump)
         (now + datetime.timedelta(hours=3), third),
     ]:
         assert list(Publication.objects.filter(article=pump).visible(moment)) == [expected]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_script_that_edits_a_live_article_outside_any_transaction_leaves_it_live_with_changes(api):
+    article = make_article(slug="pump", title="Intrathecal pumps", sections=1)
+    section = article.sections.get()
+    section.body = "<p>Edited by a script.</p>"
+    section.save()
+
+    workflow.working_copy_changed(article, by=None)  # a script: nobody signed in
+
+    assert workflow.state_of(Article.objects.get(pk=article.pk)) == State.LIVE_WITH_CHANGES
+    assert "Edited by a script." not in api.get("/api/v1/articles/pump/").content.decode()

@@ -147,7 +147,9 @@ def content(staff_client, django_user_model):
     )
     workflow.transition(make_article(clinic=clinic), "unpublish", by=editor, note="Out of date.")
     # What the on-commit re-render leaves in production (tests roll back before any commit).
-    render_stale(list(PublicArticle.objects.filter(detail_json__isnull=True).values_list("pk", flat=True)))
+    render_stale(
+        list(PublicArticle.objects.filter(document__detail_json__isnull=True).values_list("pk", flat=True))
+    )
     return {"published": published, "draft": draft, "older_section": older}
 
 

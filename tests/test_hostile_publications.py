@@ -11,7 +11,6 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -61,17 +60,6 @@ PUBLIC_URLS = [DETAIL, *LISTINGS]
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff(django_user_model):
-    """A writer, a clinical reviewer and a clinic admin, in the groups the data migration made."""
-    people = {}
-    for username, role in [("wendy", "Writer"), ("rahul", "Clinical reviewer"), ("cora", "Clinic admin")]:
-        user = django_user_model.objects.create_user(username, password="long-Pass-9921", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        people[username] = django_user_model.objects.get(pk=user.pk)  # fresh permission cache
-    return people
 
 
 @pytest.fixture

@@ -63,8 +63,6 @@ class Migration(migrations.Migration):
                 ("updated_at", models.DateTimeField()),
                 ("live_from", models.DateTimeField()),
                 ("live_until", models.DateTimeField(null=True)),
-                ("detail_json", models.TextField(null=True)),
-                ("summary_json", models.TextField(null=True)),
                 ("etag", models.CharField(default=api.models.ListingVersion.new_token, max_length=32)),
                 ("modified_at", models.DateTimeField()),
                 ("shares_second", models.BooleanField(default=False)),
@@ -93,9 +91,33 @@ class Migration(migrations.Migration):
                 "indexes": [
                     models.Index(fields=["slug", "live_from"], name="api_publicarticle_slug_idx"),
                     models.Index(fields=["live_from", "live_until"], name="api_publicarticle_window_idx"),
-                    models.Index(fields=["published_at"], name="api_publicarticle_date_idx"),
+                    models.Index(
+                        fields=["published_at", "publication", "live_from", "live_until"],
+                        name="api_publicarticle_list_idx",
+                    ),
+                    models.Index(
+                        fields=["publication", "live_from", "live_until", "published_at"],
+                        name="api_publicarticle_join_idx",
+                    ),
                 ],
             },
+        ),
+        migrations.CreateModel(
+            name="PublicDocument",
+            fields=[
+                (
+                    "public_article",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="document",
+                        serialize=False,
+                        to="api.publicarticle",
+                    ),
+                ),
+                ("detail_json", models.TextField(null=True)),
+                ("summary_json", models.TextField(null=True)),
+            ],
         ),
         migrations.CreateModel(
             name="PublicArticleCondition",

@@ -25,6 +25,17 @@ from django.db.models import F, Q
 CHILD_MODELS = ["Section", "CandidateCriterion", "ArticleCondition", "ArticleRisk", "Contraindication", "Reference"]
 # Fields the frozen content leaves out: the public side derives them, or they left the model here.
 NOT_CONTENT = {"search_vector", "expires_at"}
+# articles.states.State as this migration made it.
+STATES = [
+    ("draft", "Draft"),
+    ("in_review", "In review"),
+    ("live", "Live"),
+    ("live_with_changes", "Live with unpublished changes"),
+    ("changes_in_review", "Changes in review"),
+    ("scheduled", "Scheduled"),
+    ("expired", "Expired"),
+    ("archived", "Archived"),
+]
 STATE_OF_STATUS = {"draft": "draft", "in_review": "in_review", "published": "live", "archived": "archived"}
 STATUS_OF_STATE = {
     "draft": "draft",
@@ -268,16 +279,7 @@ class Migration(migrations.Migration):
             model_name="articletransition",
             name="from_state",
             field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("in_review", "In review"),
-                    ("live", "Live"),
-                    ("live_with_changes", "Live with unpublished changes"),
-                    ("changes_in_review", "Changes in review"),
-                    ("scheduled", "Scheduled"),
-                    ("expired", "Expired"),
-                    ("archived", "Archived"),
-                ],
+                choices=STATES,
                 default="draft",
                 max_length=20,
                 verbose_name="from",
@@ -288,16 +290,7 @@ class Migration(migrations.Migration):
             model_name="articletransition",
             name="to_state",
             field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("in_review", "In review"),
-                    ("live", "Live"),
-                    ("live_with_changes", "Live with unpublished changes"),
-                    ("changes_in_review", "Changes in review"),
-                    ("scheduled", "Scheduled"),
-                    ("expired", "Expired"),
-                    ("archived", "Archived"),
-                ],
+                choices=STATES,
                 default="draft",
                 max_length=20,
                 verbose_name="to",
