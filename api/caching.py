@@ -212,6 +212,18 @@ def _version_for_wsgi(path: str) -> str | None:
     return token
 
 
+def _release_old_connection() -> None:
+    """What Django's request_started and request_finished do for the requests it handles.
+
+    A connection past CONN_MAX_AGE, or broken, is closed: before the version query and after a
+    hit, so that DJANGO_CONN_MAX_AGE=0 means a connection per request on this path too (a hit
+    never reaches Django, whose signals would do it). Never inside a transaction: there is none
+    around a request in production, and a test's must stay open.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
 def _scheme(environ) -> str:
     """The scheme as Django's request.scheme sees it (trusting the proxy header if configured)."""
     proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
@@ -235,6 +247,7 @@ class ResponseCacheApp:
     def __call__(self, environ, start_response):
         if not (self.seconds and self._cacheable(environ)):
             return self.app(environ, start_response)
+        _release_old_connection()
         try:
             token = _version_for_wsgi(environ.get("PATH_INFO", ""))
         except DATABASE_UNAVAILABLE:
@@ -246,6 +259,7 @@ class ResponseCacheApp:
         key_variant = self._variant(environ)
         entry = cache.get(f"api:{token}:{key_variant}")
         if entry is not None:
+            _release_old_connection()
             # A miss meets the rate limit in Django (cms/lib/guard.py); a hit must meet it here.
             wait = throttle_wait(environ)
             if wait is not None:
