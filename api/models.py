@@ -99,8 +99,11 @@ class PublicArticle(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
-            # A detail: the row at this address that is visible now.
-            models.Index(fields=["slug", "live_from"], name="api_publicarticle_slug_idx"),
+            # A detail: the row at this address that is visible now, and its version (covering,
+            # for the response cache's hit path, which reads nothing else).
+            models.Index(
+                fields=["slug", "live_from", "live_until", "etag"], name="api_publicarticle_slug_idx"
+            ),
             # The next scheduled moment (api/versions.py).
             models.Index(fields=["live_from", "live_until"], name="api_publicarticle_window_idx"),
             # Covering indexes, so that listing (newest first) and joining the search index read

@@ -73,10 +73,11 @@ def sync(article_ids, *, now=None) -> None:
     gone = [pk for pk in rows if pk not in wanted]
     search.unindex(gone)
     PublicArticle.objects.filter(pk__in=gone).delete()
-    kept = [rows[pk] for pk in rows if pk in wanted]
-    for row in kept:
+    # A window that changed: the live version now ends when a newer one starts.
+    moved = [row for pk, row in rows.items() if pk in wanted and row.live_until != wanted[pk].live_until]
+    for row in moved:
         row.live_until = wanted[row.pk].live_until
-    PublicArticle.objects.bulk_update(kept, ["live_until"])
+    PublicArticle.objects.bulk_update(moved, ["live_until"])
     new = [publication for pk, publication in wanted.items() if pk not in rows]
     _create_rows(new, _last_modified_by_article(article_ids, rows.values(), now), now)
     mine = PublicArticle.objects.filter(publication__article_id__in=article_ids)

@@ -55,11 +55,8 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     # only what a vocabulary change has just cleared.
     def list(self, request, *args, **kwargs):
         page = list(self.paginate_queryset(self._matching_ids(request)))
-        documents = dict(
-            PublicDocument.objects.filter(pk__in=page, summary_json__isnull=False).values_list(
-                "pk", "summary_json"
-            )
-        )
+        stored = PublicDocument.objects.filter(pk__in=page).values_list("pk", "summary_json")
+        documents = {pk: item for pk, item in stored if item is not None}
         missing = [pk for pk in page if pk not in documents]
         if missing:
             # Still visible: a version that ended since the id list was made drops out.

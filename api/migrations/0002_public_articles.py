@@ -89,7 +89,9 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["-published_at", "-pk"],
                 "indexes": [
-                    models.Index(fields=["slug", "live_from"], name="api_publicarticle_slug_idx"),
+                    models.Index(
+                        fields=["slug", "live_from", "live_until", "etag"], name="api_publicarticle_slug_idx"
+                    ),
                     models.Index(fields=["live_from", "live_until"], name="api_publicarticle_window_idx"),
                     models.Index(
                         fields=["published_at", "publication", "live_from", "live_until"],
