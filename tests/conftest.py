@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import make_staff
+from tests.factories import make_pump, make_staff
 
 
 @pytest.fixture
@@ -20,6 +20,12 @@ def staff_client(client, django_user_model):
 def staff():
     """wendy (Writer), rahul (Clinical reviewer) and cora (Clinic admin), by username."""
     return make_staff()
+
+
+@pytest.fixture
+def pump():
+    """ "Intrathecal pumps" at /api/v1/articles/pump/: live, at clinic wabash, for knee-pain."""
+    return make_pump()
 
 
 @pytest.fixture(autouse=True)

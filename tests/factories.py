@@ -160,3 +160,16 @@ def make_archived(**fields) -> Article:
 def make_section(*, article, **fields) -> Section:
     defaults = {"position": 0, "heading": "A heading", "body": "<p>Some text.</p>"}
     return Section.objects.create(article=article, **(defaults | fields))
+
+
+def make_pump(**overrides) -> Article:
+    """The public-side tests' article: live, one section, one condition, one risk, one clinic."""
+    fields = {"slug": "pump", "title": "Intrathecal pumps", "summary": "A small pump under the skin."}
+    fields["sections"] = 1
+    if "clinic" not in overrides:
+        fields["clinic"] = make_clinic(slug="wabash")
+    if "conditions" not in overrides:
+        fields["conditions"] = [make_condition(slug="knee-pain", name="Knee pain")]
+    if "risks" not in overrides:
+        fields["risks"] = [make_risk(slug="infection", name="Infection")]
+    return make_article(**(fields | overrides))

@@ -46,18 +46,6 @@ PUBLIC_URLS = [
 ]
 
 
-@pytest.fixture
-def pump():
-    return make_article(
-        slug="pump",
-        title="Intrathecal pumps",
-        clinic=make_clinic(slug="wabash"),
-        conditions=[make_condition(slug="knee-pain", name="Knee pain")],
-        risks=[make_risk(slug="infection", name="Infection")],
-        sections=1,
-    )
-
-
 def wsgi_get(path, **headers):
     """GET through the deployed WSGI stack (cms.wsgi.application), as gunicorn would."""
     path, _, query = path.partition("?")

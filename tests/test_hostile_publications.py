@@ -62,19 +62,6 @@ PUBLIC_URLS = [DETAIL, *LISTINGS]
 # --- Helpers ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pump():
-    return make_article(
-        slug="pump",
-        title="Intrathecal pumps",
-        summary="A small pump under the skin.",
-        clinic=make_clinic(slug="wabash"),
-        conditions=[make_condition(slug="knee-pain", name="Knee pain")],
-        risks=[make_risk(slug="infection", name="Infection")],
-        sections=1,
-    )
-
-
 def public_snapshot(urls=PUBLIC_URLS) -> dict:
     """Status, ETag, Last-Modified and body of each URL, through the whole WSGI stack."""
     answers = {}
