@@ -10,7 +10,7 @@ import io
 import pytest
 import reversion
 from django.core import signals
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
@@ -26,6 +26,7 @@ from tests.factories import (
     make_condition,
     make_contact_link,
     make_draft,
+    make_pump,
     make_risk,
     make_section,
     republish,
@@ -339,6 +340,33 @@ def test_a_cache_hit_does_not_enter_django(pump, monkeypatch):
     assert calls == []
     assert second["body"] == first["body"]
     assert second["headers"]["etag"] == first["headers"]["etag"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_hit_keeps_no_connection_past_conn_max_age(monkeypatch):
+    """A hit never reaches Django, whose request_finished closes an expired connection: the
+    response cache must, or DJANGO_CONN_MAX_AGE=0 would keep one open per worker for ever."""
+    make_pump()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    connection.close()
+    for path in PUBLIC_URLS:
+        wsgi_get(path)  # a miss, rendered and cached
+
+    calls, closed = [], []
+    monkeypatch.setattr(application, "app", lambda environ, start_response: calls.append(1) or [])
+    # SQLite's in-memory test database ignores close() (and so never reconnects with the new
+    # max age): the call is what is observed, on a connection whose max age has passed.
+    real_close = connection.close
+    monkeypatch.setattr(connection, "close", lambda: closed.append(1) or real_close())
+    for path in PUBLIC_URLS:
+        closed.clear()
+        if connection.vendor == "sqlite":
+            connection.close_at = 0
+        assert wsgi_get(path)["status"] == 200
+        assert closed, f"{path}: a hit left its connection open"
+        if connection.vendor == "postgresql":
+            assert connection.connection is None
+    assert calls == []  # every one was a hit
 
 
 def test_no_stale_article_after_publish(pump, staff):
