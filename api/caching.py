@@ -12,6 +12,11 @@ Two layers:
   If-None-Match / If-Modified-Since answered with a 304 before any view runs.
 - ResponseCacheApp (WSGI, wraps Django in cms/wsgi.py): whole responses are kept in Django's cache
   under the version *and* the request's variant; a hit never enters Django at all.
+
+A variant leaves out the tracking parameters every endpoint accepts and ignores (``_``, ``utm_*``,
+``fbclid``, ``gclid``: cms/lib/query_contract.py): ``?_=1`` and ``?_=2`` are one entry, not one
+each (60 of them once grew a worker by 55 MB). A response body over API_CACHE_MAX_ENTRY_BYTES is
+served but not stored.
 """
 
 import datetime
@@ -25,6 +30,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponseNotModified
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from api import publications
@@ -33,6 +39,7 @@ from api.versions import read_listing_version
 from cms.lib.errors import DATABASE_UNAVAILABLE, service_unavailable
 from cms.lib.guard import throttle_wait, too_many_requests_body
 from cms.lib.lookups import SLUG_PATTERN
+from cms.lib.query_contract import without_tracking
 
 PUBLIC_PREFIX = "/api/v1/"
 PRIVATE_PREFIXES = ("/api/v1/preview/",)
@@ -91,11 +98,22 @@ def variant(scheme: str, host: str, path_and_query: str, accept: str, origin: st
     return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
 
 
+def cache_query(query_string: str) -> str:
+    """The query string as caches key it: without the tracking parameters."""
+    return without_tracking(query_string, settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
+
+
+def max_entry_bytes() -> int:
+    return settings.API_CACHE_MAX_ENTRY_BYTES
+
+
 def _variant(request) -> str:
+    # request.get_full_path(), less the tracking parameters.
+    query = cache_query(request.META.get("QUERY_STRING", ""))
     return variant(
         request.scheme,
         request.get_host(),
-        request.get_full_path(),
+        escape_uri_path(request.path) + (f"?{iri_to_uri(query)}" if query else ""),
         request.headers.get("Accept", ""),
         request.headers.get("Origin", ""),
     )
@@ -288,7 +306,12 @@ class ResponseCacheApp:
         headers = captured.get("headers", [])
         cookies = any(name.lower() == "set-cookie" for name, _ in headers)
         etag = next((value for name, value in headers if name.lower() == "etag"), "")
-        if captured.get("status") == self.STORED_STATUS and etag.startswith('"') and not cookies:
+        if (
+            captured.get("status") == self.STORED_STATUS
+            and etag.startswith('"')
+            and not cookies
+            and len(body) <= max_entry_bytes()
+        ):
             # Stored under the version Django rendered with (in the ETag), not the one read above.
             rendered_token = etag.strip('"').split("-", 1)[0]
             cache.set(f"api:{rendered_token}:{key_variant}", (headers, body), self.seconds)
@@ -309,7 +332,7 @@ class ResponseCacheApp:
     @staticmethod
     def _variant(environ) -> str:
         path = environ.get("PATH_INFO", "")
-        query = environ.get("QUERY_STRING", "")
+        query = cache_query(environ.get("QUERY_STRING", ""))
         return variant(
             _scheme(environ),
             environ.get("HTTP_HOST", ""),

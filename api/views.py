@@ -30,7 +30,7 @@ from articles import previews, snapshots, workflow
 from articles.models import Condition, Publication, Risk
 from articles.readability import TextStatistics
 from cms.lib.lookups import SLUG_PATTERN
-from cms.lib.query_contract import StrictQueryParameters
+from cms.lib.query_contract import StrictQueryParameters, is_tracking
 
 PAGING_PARAMETERS = ("page", "page_size")
 ID_LIST_SECONDS = 600
@@ -72,7 +72,11 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
         """The ids of every row this request's filters match, in order: one query per listing
         version and set of filters, then from the cache. Counting and paging are then free at any
         depth, whatever the number of articles."""
-        filters = sorted((k, v) for k, v in request.query_params.lists() if k not in PAGING_PARAMETERS)
+        filters = sorted(
+            (k, v)
+            for k, v in request.query_params.lists()
+            if k not in PAGING_PARAMETERS and not is_tracking(k)
+        )
         digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
         key = f"api-ids:{request.listing_version}:{digest}"
         ids = array("q")

@@ -17,7 +17,15 @@ How a document becomes an article:
   - A heading with no text under it (nothing, or only what sanitising removes: a video, a form,
     a script) is left out wherever it is, and reported in ``ImportResult.skipped_headings``: the
     clinic sees what was dropped, and one stray heading does not make them edit the file.
+  - A section whose text is over the section limit (SECTION_BODY_MAX_LENGTH, the editor's) is split
+    between its blocks (paragraphs, lists, quotes) into parts headed "Heading (part 2)"..., and
+    reported in ``ImportResult.split_sections``; a single block over the limit refuses the import.
   - Everything else that is wrong refuses the whole import with ImportRefused, and nothing is saved.
+
+Bounded work: at most MAX_BYTES of input; Markdown with at most MAX_MARKDOWN_MARKUP characters that
+start markup (markdown-it's cost per such character is high, though linear); and the HTML reader
+stops, refusing the file, once its scanning passes a budget linear in the input (Python's HTML
+parser rescans the rest of the document for each unterminated tag or comment: quadratic).
 
 Section bodies go through sanitize_rich_text, like every editor save; Section.save does it again.
 """
@@ -37,11 +45,29 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
-from articles.models import Article, Section
+from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
 from articles.rich_text import ALLOWED_TAGS, plain_text, sanitize_rich_text
 from clinics.models import Clinic
 
 MAX_BYTES = 1024 * 1024
+# Characters that make markdown-it try its inline rules (its "terminators": *_[]<`! and the like)
+# plus line breaks: parsing costs up to ~40 us for each (profiled: 1 MB of "*a_" took 11-26 s, of
+# "![" 22 s), while plain words cost next to nothing. A long article has a few thousand; this many
+# is about two seconds of parsing.
+MAX_MARKDOWN_MARKUP = 30_000
+MARKDOWN_MARKUP_CHARACTERS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
+# The HTML reader's scanning, in characters, may reach this many times the input's length (plus a
+# floor for small files): a well-formed page needs about one, each unterminated tag or comment up to
+# twice the rest of the document.
+HTML_WORK_PER_CHARACTER = 8
+HTML_WORK_FLOOR = 200_000
+# Tags and runs of text the HTML reader takes (a long page has a few tens of thousands): each costs
+# the parser and the sanitiser ~15 us, so 1 MB of "<p>a" took 10 s.
+MAX_HTML_EVENTS = 100_000
+# A block (paragraph, list, quote) this long before sanitising is refused unread: sanitising keeps
+# every character of text, and tags the editor cannot make come off before this point, so it could
+# never fit in a section; sanitising 1 MB of "&" took 7 s.
+MAX_RAW_BLOCK = 4 * SECTION_BODY_MAX_LENGTH
 MAX_SECTIONS = 200
 MAX_TITLE = Article._meta.get_field("title").max_length
 MAX_HEADING = Section._meta.get_field("heading").max_length
@@ -79,6 +105,8 @@ class ParsedDocument:
     summary: str
     sections: tuple[ParsedSection, ...]
     skipped_headings: tuple[str, ...] = ()
+    # (heading, number of parts) of each section split for being over the section limit.
+    split_sections: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +116,7 @@ class ImportResult:
     wanted_slug: str
     section_count: int
     skipped_headings: tuple[str, ...] = ()
+    split_sections: tuple[tuple[str, int], ...] = ()
 
     @property
     def slug_changed(self) -> bool:
@@ -188,20 +217,25 @@ def create_draft(document: ParsedDocument, *, clinic: Clinic, by=None, source: s
             validate_unique=False,
             validate_constraints=False,
         )
-    with transaction.atomic(), reversion.create_revision():
-        if by is not None:
-            reversion.set_user(by)
-        reversion.set_comment(f"Imported from {source}" if source else "Imported")
-        article = _insert_with_free_slug(fields, wanted_slug)
-        for section in sections:
-            section.article = article
-            section.save()
+    try:
+        with transaction.atomic(), reversion.create_revision():
+            if by is not None:
+                reversion.set_user(by)
+            reversion.set_comment(f"Imported from {source}" if source else "Imported")
+            article = _insert_with_free_slug(fields, wanted_slug)
+            for section in sections:
+                section.article = article
+                section.save()
+    except ValidationError as error:
+        # Section.save checks again what _validate checked: all rolled back, nothing half-saved.
+        raise ImportRefused(f"The document is not valid: {' '.join(error.messages)}") from None
     return ImportResult(
         article=article,
         slug=article.slug,
         wanted_slug=wanted_slug,
         section_count=len(sections),
         skipped_headings=document.skipped_headings,
+        split_sections=document.split_sections,
     )
 
 
@@ -301,6 +335,7 @@ def _assemble(items: list, *, title: str | None = None) -> ParsedDocument:
     overview = before_title + intro
     if overview:
         sections.insert(0, (OVERVIEW, overview))
+    sections, split = _within_section_limit(sections)
     if len(sections) > MAX_SECTIONS:
         raise ImportRefused(
             f"The document has {len(sections)} sections; an article can have at most {MAX_SECTIONS}. "
@@ -309,11 +344,73 @@ def _assemble(items: list, *, title: str | None = None) -> ParsedDocument:
     return ParsedDocument(
         title=title,
         summary=summary,
-        sections=tuple(
-            ParsedSection(heading, sanitize_rich_text("".join(blocks))) for heading, blocks in sections
-        ),
+        sections=tuple(ParsedSection(heading, body) for heading, body in sections),
         skipped_headings=skipped,
+        split_sections=split,
     )
+
+
+def _within_section_limit(sections: list) -> tuple[list[tuple[str, str]], tuple[tuple[str, int], ...]]:
+    """([(heading, body)], split): each section's blocks joined into its body; a body over the
+    section limit is split into parts, between blocks, headed "Heading (part 2)"...
+
+    Split rather than refused: the limit is the editor's, not a judgement on the document, and every
+    block is one whole sanitised element (a paragraph, a list, a quote), so a cut between two never
+    falls inside a tag and no text is lost; the clinic sees the parts reported and can rearrange
+    them. A single block over the limit cannot be cut without breaking an element: that refuses
+    the import, naming it."""
+    result, split = [], []
+    for heading, blocks in sections:
+        parts, current, size = [], [], 0
+        for block in blocks:
+            if len(block) > SECTION_BODY_MAX_LENGTH:
+                raise ImportRefused(_block_too_long(block, heading, length=len(block)))
+            if current and size + len(block) > SECTION_BODY_MAX_LENGTH:
+                parts.append(current)
+                current, size = [], 0
+            current.append(block)
+            size += len(block)
+        parts.append(current)
+        for number, part in enumerate(parts, start=1):
+            result.append((_part_heading(heading, number), sanitize_rich_text("".join(part))))
+        if len(parts) > 1:
+            split.append((heading, len(parts)))
+    return result, tuple(split)
+
+
+def _sanitized_block(markup: str) -> str:
+    """One block's HTML, sanitised; refused first if it could never fit in a section."""
+    if len(markup) > MAX_RAW_BLOCK:
+        raise ImportRefused(_block_too_long(markup))
+    return sanitize_rich_text(markup)
+
+
+def _block_too_long(markup: str, heading: str | None = None, length: int | None = None) -> str:
+    # The start of the text only: sanitising a prefix costs nothing, and copes with a cut tag.
+    start = _shortened(_one_line(plain_text(sanitize_rich_text(markup[:2000]))))
+    where = f"In the section “{_shortened(heading)}”, the" if heading else "The"
+    part = f"part starting “{start}”" if start else "part with no text at its start"
+    size = f"is {length:,} characters long" if length else "is too long for one section"
+    return (
+        f"{where} {part} {size} (formatting included); a section can hold at most "
+        f"{SECTION_BODY_MAX_LENGTH:,}. Break it into shorter paragraphs or lists, or into several sections."
+    )
+
+
+def split_report(split_sections) -> str:
+    """What an import tells the clinic about the sections it split."""
+    sections = ", ".join(f"“{heading}” into {parts} parts" for heading, parts in split_sections)
+    return (
+        f"Split sections longer than {SECTION_BODY_MAX_LENGTH:,} characters (what a section can hold), "
+        f"between paragraphs, lists and quotes: {sections}. Check where each part starts."
+    )
+
+
+def _part_heading(heading: str, number: int) -> str:
+    if number == 1:
+        return heading
+    suffix = f" (part {number})"
+    return heading[: MAX_HEADING - len(suffix)].rstrip() + suffix
 
 
 def _take_title(items: list) -> tuple[str, list, list]:
@@ -421,13 +518,64 @@ class _Event(NamedTuple):
     text: str = ""
 
 
+class _TooMuchWork(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_UNTERMINATED = (
+    "The file has too much broken HTML to read: tags or comments that are never closed (a “<” "
+    "with no “>” after it, or a “<!--” with no “-->”). Save the page again from the browser or the "
+    "editor it came from, or import it as plain text."
+)
+_TOO_MANY_EVENTS = (
+    f"The file has too much HTML to read: more than {MAX_HTML_EVENTS:,} tags and pieces of text; a "
+    "long web page has a few tens of thousands. Save only the article's part of the page, or split it."
+)
+
+
 class _EventCollector(HTMLParser):
-    def __init__(self):
+    """The HTML as a list of events, read within a budget of scanning work.
+
+    Python's parser (before 3.11.13, 3.12.11 and 3.13.4: CVE-2025-6069) reads an unterminated tag or
+    comment by scanning to the end of the document, then moves one tag on and scans again: 100 KB
+    of "<a" took 17 s, of "<!--" 10 s. Each construct's scan is charged here (the rest of the
+    document when it found no end), and the file is refused once the total passes the budget."""
+
+    def __init__(self, budget: int):
         super().__init__(convert_charrefs=True)
         self.events: list[_Event] = []
+        self.work, self.budget = 0, budget
+
+    def _charged(self, start: int, end: int) -> int:
+        self.work += (len(self.rawdata) if end < 0 else end) - start
+        if self.work > self.budget:
+            raise _TooMuchWork(_UNTERMINATED)
+        return end
+
+    def _append(self, event: _Event) -> None:
+        if len(self.events) >= MAX_HTML_EVENTS:
+            raise _TooMuchWork(_TOO_MANY_EVENTS)
+        self.events.append(event)
+
+    def parse_starttag(self, i):
+        return self._charged(i, super().parse_starttag(i))
+
+    def parse_endtag(self, i):
+        return self._charged(i, super().parse_endtag(i))
+
+    def parse_comment(self, i, report=1):
+        return self._charged(i, super().parse_comment(i, report))
+
+    def parse_pi(self, i):
+        return self._charged(i, super().parse_pi(i))
+
+    def parse_html_declaration(self, i):
+        return self._charged(i, super().parse_html_declaration(i))
 
     def handle_starttag(self, tag, attrs):
-        self.events.append(_Event("start", tag, tuple(attrs)))
+        self._append(_Event("start", tag, tuple(attrs)))
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -436,16 +584,19 @@ class _EventCollector(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag not in _VOID:
-            self.events.append(_Event("end", tag))
+            self._append(_Event("end", tag))
 
     def handle_data(self, data):
-        self.events.append(_Event("data", text=data))
+        self._append(_Event("data", text=data))
 
 
 def _html_items(source: str) -> list:
-    collector = _EventCollector()
-    collector.feed(source)
-    collector.close()
+    collector = _EventCollector(budget=HTML_WORK_FLOOR + HTML_WORK_PER_CHARACTER * len(source))
+    try:
+        collector.feed(source)
+        collector.close()
+    except _TooMuchWork as refusal:
+        raise ImportRefused(refusal.reason) from None
     builder = _BodyBuilder()
     for event in _content_events(collector.events):
         if event.kind == "start":
@@ -615,7 +766,7 @@ class _BodyBuilder:
     def _add(self, parts: list[str]) -> None:
         self.nested.clear()
         self.too_deep.clear()
-        cleaned = _BLOCK_TAG_SPACE.sub(r"\1", sanitize_rich_text("".join(parts)))
+        cleaned = _BLOCK_TAG_SPACE.sub(r"\1", _sanitized_block("".join(parts)))
         if cleaned:
             self.items.append(cleaned)
 
@@ -659,13 +810,22 @@ def _parse_html(text: str) -> ParsedDocument:
 # sanitiser then removes the rest, so an export with a stray <br> or <strong> keeps its meaning.
 _markdown = MarkdownIt("commonmark", {"html": True})
 # "---", then "key: value" lines (indented or "- " lines for nested values), then "---" or "...".
-_FRONT_MATTER = re.compile(
-    r"\A---[ \t]*\n((?:[\w-]+:.*\n|[ \t-].*\n|[ \t]*\n)*?)(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
-)
-_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
+# Each line can match one alternative only (they start with a word character, a space, tab or
+# hyphen, or nothing): overlapping ones made an unterminated block of blank lines backtrack
+# exponentially (40 lines: hours).
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n((?:\w[\w-]*:.*\n|[ \t-].*\n|\n)*?)(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+# Stripped in Python: a lazy group before [ \t]*$ is quadratic in a line's run of spaces.
+_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*([^ \t\n].*)$", re.M)
 
 
 def _parse_markdown(text: str) -> ParsedDocument:
+    markup = sum(text.count(character) for character in MARKDOWN_MARKUP_CHARACTERS)
+    if markup > MAX_MARKDOWN_MARKUP:
+        raise ImportRefused(
+            f"The Markdown file has too much markup to read: {markup:,} formatting characters and line "
+            f"breaks (such as * _ [ ] < ` # -), and at most {MAX_MARKDOWN_MARKUP:,} are read; a long "
+            "article has a few thousand. Check that it is the right file, or split it into several."
+        )
     title, body = _front_matter_title(text)
     items = _html_items(_markdown.render(body))
     if title is None and not any(isinstance(item, _Heading) for item in items):
@@ -681,7 +841,7 @@ def _front_matter_title(text: str) -> tuple[str | None, str]:
     if match is None:
         return None, text
     title = _FRONT_MATTER_TITLE.search(match.group(1))
-    return (title.group(1).strip("'\"") if title else None), text[match.end() :]
+    return (title.group(1).rstrip(" \t").strip("'\"") if title else None), text[match.end() :]
 
 
 # --- Plain text ---------------------------------------------------------------------------------
@@ -804,9 +964,9 @@ def _render_run(run: _Run) -> str:
     if run.kind == "p":
         lines = [_inline_text(line) for line in run.parts]
         is_address = len(lines) > 1 and all(len(line) < _SHORT_LINE for line in run.parts)
-        return sanitize_rich_text(f"<p>{('<br>' if is_address else ' ').join(lines)}</p>")
+        return _sanitized_block(f"<p>{('<br>' if is_address else ' ').join(lines)}</p>")
     items = "".join(f"<li>{' '.join(_inline_text(line) for line in item)}</li>" for item in run.parts)
-    return sanitize_rich_text(f"<{run.kind}>{items}</{run.kind}>")
+    return _sanitized_block(f"<{run.kind}>{items}</{run.kind}>")
 
 
 def _inline_text(line: str) -> str:

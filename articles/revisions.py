@@ -4,8 +4,6 @@ django-reversion stores each save as one Revision holding the article *and* all 
 (articles/snapshots.py names them), so a version is a consistent snapshot of the whole article.
 """
 
-import difflib
-
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +13,7 @@ from reversion.models import Version
 from articles.models import Article, ArticleCondition, ArticleRisk, Condition, Reference, Risk, Section
 from articles.receivers import grades_once
 from articles.snapshots import CHILDREN, CONTENT_FIELDS, Snapshot, attach_topics, from_version
+from articles.text_diff import side_by_side
 from clinics.models import Clinic
 
 
@@ -45,7 +44,9 @@ def as_text(snap: Snapshot) -> list[str]:
         "",
     ]
     for section in snap.sections:
-        lines += [f"## {section.heading}", *section.body_text.split(". "), ""]
+        # A line per sentence: a diff shows, and pairs, the sentences that changed.
+        sentences = [sentence for line in section.body_text.split("\n") for sentence in line.split(". ")]
+        lines += [f"## {section.heading}", *sentences, ""]
     lines += ["Who is a good candidate:", *(f"- {criterion.text}" for criterion in snap.criteria)]
     lines += ["Who should not have it:", *(f"- {item.text}" for item in snap.contraindications)]
     lines += ["References:", *(f"- {reference.title} ({reference.link})" for reference in snap.references)]
@@ -58,9 +59,9 @@ def diff_table(older: Version, newer: Version) -> str:
 
 
 def diff_snapshots(older: Snapshot, newer: Snapshot, older_label: str, newer_label: str) -> str:
-    return difflib.HtmlDiff(wrapcolumn=70).make_table(
-        as_text(older), as_text(newer), fromdesc=older_label, todesc=newer_label, context=True, numlines=2
-    )
+    """The changed lines side by side, in work bounded by the texts' length (articles/text_diff.py):
+    a very different pair of versions gets a simplified comparison, saying so."""
+    return side_by_side(as_text(older), as_text(newer), older_label, newer_label).html
 
 
 def describe(version: Version) -> str:
@@ -87,7 +88,10 @@ def _as_saving_would(obj) -> None:
     """Today's rules on an old row, as its save() applies them: the sanitiser on section bodies,
     the link checks on references (a ValidationError names what no longer passes)."""
     if isinstance(obj, Section):
-        obj.derive()
+        try:
+            obj.derive()
+        except ValidationError as error:
+            raise ValidationError(f"The section “{obj.heading}”: {' '.join(error.messages)}") from None
     elif isinstance(obj, Reference):
         obj.clean()
 

@@ -560,3 +560,106 @@ def test_a_vocabulary_change_outside_any_transaction_renders_the_stored_json_aga
     row.refresh_from_db()
     assert '"name":"Sore knees"' in row.detail_json
     assert api.get("/api/v1/articles/committed/").json()["conditions"][0]["name"] == "Sore knees"
+
+
+# --- Ignored parameters and the size of an entry -----------------------------------------------
+
+
+def cache_entries(prefix: str) -> list[str]:
+    """The keys in the (local-memory) cache that start with ``prefix``."""
+    return [key for key in api.caching.cache._cache if key.split(":", 2)[-1].startswith(prefix)]
+
+
+@pytest.fixture
+def stored_keys(monkeypatch):
+    """Every key the response and id-list caches store, in order (the cache still stores them)."""
+    keys = []
+    real_set = api.caching.cache.set
+
+    def recording_set(key, *args, **kwargs):
+        keys.append(key)
+        return real_set(key, *args, **kwargs)
+
+    monkeypatch.setattr(api.caching.cache, "set", recording_set)
+    return keys
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/articles/", DETAIL, "/api/v1/conditions/", "/api/v1/clinics/wabash/"]
+)
+@pytest.mark.parametrize(
+    "tracking",
+    ["_={n}", "utm_source=mail{n}&utm_campaign=c{n}", "fbclid=IwAR{n}&gclid=Cj{n}", "%5F={n}"],
+    ids=["cache-buster", "utm", "click-ids", "encoded-underscore"],
+)
+def test_sixty_requests_differing_only_in_ignored_parameters_leave_one_cache_entry(
+    pump, stored_keys, path, tracking
+):
+    responses = [wsgi_get(f"{path}?{tracking.format(n=n)}") for n in range(60)]
+
+    assert {response["status"] for response in responses} == {200}
+    assert len({response["body"] for response in responses}) == 1
+    assert len({response["headers"]["etag"] for response in responses}) == 1
+    # Stored once, by the first request; the other 59 were hits.
+    assert len([key for key in stored_keys if key.startswith("api:")]) == 1
+    assert len([key for key in stored_keys if key.startswith("api-ids:")]) <= 1
+    assert len(cache_entries("api:")) == 1
+    # The plain address shares it too.
+    assert wsgi_get(path)["body"] == responses[0]["body"]
+    assert len(cache_entries("api:")) == 1
+
+
+def test_the_id_list_of_a_listing_is_one_entry_whatever_the_ignored_parameters(api, pump, stored_keys):
+    for n in range(60):
+        assert api.get("/api/v1/articles/", {"_": str(n), "utm_medium": f"m{n}"}).status_code == 200
+
+    assert len([key for key in stored_keys if key.startswith("api-ids:")]) == 1
+    assert len(cache_entries("api-ids:")) == 1
+
+
+def test_parameters_that_matter_still_get_their_own_entries(pump, stored_keys):
+    make_article(slug="other", clinic=pump.clinic)
+    first = wsgi_get("/api/v1/articles/?page_size=1&_=1")
+    second = wsgi_get("/api/v1/articles/?page_size=1&page=2&_=1")
+    unknown = wsgi_get("/api/v1/articles/?page_size=1&_=1&bogus=1")
+
+    assert first["body"] != second["body"]
+    assert len({key for key in stored_keys if key.startswith("api:")}) == 2
+    assert unknown["status"] == 400  # not the cached page: the unknown parameter reaches Django
+
+
+def test_page_links_leave_out_the_ignored_parameters_so_every_variant_has_the_same_body(api, pump):
+    make_article(slug="other", clinic=pump.clinic)
+
+    page = api.get("/api/v1/articles/", {"page_size": "1", "_": "123", "utm_source": "mail"}).json()
+
+    assert page["next"] == "http://testserver/api/v1/articles/?page=2&page_size=1"
+    previous = api.get(page["next"] + "&fbclid=x").json()["previous"]
+    assert previous == "http://testserver/api/v1/articles/?page_size=1"
+
+
+def test_more_ignored_parameters_than_django_accepts_are_refused_even_when_the_page_is_cached(pump, settings):
+    assert wsgi_get("/api/v1/articles/")["status"] == 200  # cached now
+    query = "&".join(f"_={n}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+
+    assert wsgi_get(f"/api/v1/articles/?{query}")["status"] == 400
+
+
+def test_a_response_over_the_entry_size_limit_is_served_but_not_stored(pump, stored_keys, settings):
+    settings.API_CACHE_MAX_ENTRY_BYTES = len(wsgi_get(DETAIL)["body"]) - 1
+    stored_keys.clear()
+    api.caching.cache.clear()
+
+    first, second = wsgi_get(DETAIL), wsgi_get(DETAIL)
+
+    assert (first["status"], second["status"]) == (200, 200)
+    assert first["body"] == second["body"]
+    assert [key for key in stored_keys if key.startswith("api:")] == []  # rendered twice, kept never
+
+    settings.API_CACHE_MAX_ENTRY_BYTES = len(first["body"])
+    wsgi_get(DETAIL)
+    assert len([key for key in stored_keys if key.startswith("api:")]) == 1
+
+
+def test_the_entry_size_limit_defaults_to_one_megabyte():
+    assert api.caching.max_entry_bytes() == 1024 * 1024

@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -608,3 +609,225 @@ def test_file_larger_than_1_mb_is_refused(tmp_path):
 def test_utf16_file_is_refused_with_a_hint():
     with pytest.raises(ImportRefused, match="UTF-16"):
         parse_document("Title\n\nText.\n".encode("utf-16"), filename="notes.txt")
+
+
+# --- The section limit --------------------------------------------------------------------------
+
+LIMIT = importing.SECTION_BODY_MAX_LENGTH
+
+
+LONG_GUIDE = "# Long guide\n\nA short guide to a long subject, in plain words.\n\n## Details\n\n"
+
+
+def paragraphs(count: int, words: int = 60) -> str:
+    """``count`` Markdown paragraphs, each distinct, each about ``words`` words."""
+    return "\n\n".join(
+        f"Paragraph {n}: " + " ".join(f"word{n}x{k}" for k in range(words)) for n in range(count)
+    )
+
+
+def test_a_section_over_the_limit_is_split_between_paragraphs_and_keeps_all_its_text(tmp_path):
+    document = tmp_path / "long-guide.md"
+    document.write_text(f"{LONG_GUIDE}{paragraphs(200)}\n")
+
+    out = run_import(document, make_clinic())
+
+    article = Article.objects.get(slug="long-guide")
+    sections = list(article.sections.order_by("position"))
+    assert len(sections) == 5  # 200 paragraphs of ~700 characters
+    assert [section.heading for section in sections] == ["Details"] + [
+        f"Details (part {n})" for n in range(2, 6)
+    ]
+    assert all(len(section.body) <= LIMIT for section in sections)
+    # Cut between paragraphs only: each part is whole paragraphs, in order, none lost or repeated.
+    kept = [p for section in sections for p in re.findall(r"<p>(Paragraph \d+):", section.body)]
+    assert kept == [f"Paragraph {n}" for n in range(200)]
+    assert all(section.body.startswith("<p>") and section.body.endswith("</p>") for section in sections)
+    assert [section.anchor for section in sections][:3] == ["details", "details-part-2", "details-part-3"]
+    assert "Split sections longer than 30,000 characters" in out
+    assert "“Details” into 5 parts" in out
+
+
+def test_a_split_section_is_reported_by_the_parser_and_every_part_passes_the_models_check():
+    document = parse_markdown(LONG_GUIDE + paragraphs(200))
+
+    assert document.split_sections == (("Details", 5),)
+    for section in document.sections:
+        Section(heading=section.heading, body=section.body).clean_fields(exclude=["article"])
+
+
+@pytest.mark.parametrize(
+    ("text", "file_format"),
+    [
+        ("Title\n\n" + "All work and no play. " * 2_000, "txt"),  # one 44,000-character paragraph
+        ("# Title\n\nIntro.\n\n" + "- item " * 6_000, "md"),  # one long list item
+        ("<h1>Title</h1><p>" + "Text &amp; more text. " * 2_000 + "</p>", "html"),
+        ("<h1>Title</h1><ul>" + "<li>An item of a long list.</li>" * 1_200 + "</ul>", "html"),
+    ],
+    ids=["plain-paragraph", "markdown-item", "html-paragraph", "html-list"],
+)
+def test_a_single_block_over_the_limit_is_refused_naming_it_and_nothing_is_saved(text, file_format, tmp_path):
+    document = tmp_path / f"long.{file_format}"
+    document.write_text(text)
+
+    with pytest.raises(CommandError, match=r"part starting “.+” .* a section can hold at most 30,000"):
+        run_import(document, make_clinic())
+    assert counts() == (0, 0)
+
+
+def test_the_1_mb_text_that_became_one_section_is_split_or_refused_never_saved_over_the_limit(tmp_path):
+    # The file of the report: one megabyte of text in one paragraph.
+    big = tmp_path / "big.txt"
+    big.write_text("Title\n\n" + "x" * (importing.MAX_BYTES - 20))
+    with pytest.raises(CommandError, match="a section can hold at most 30,000"):
+        run_import(big, make_clinic())
+    assert counts() == (0, 0)
+
+    # The same megabyte in paragraphs: split into parts, each within the limit.
+    big.write_text("Title\n\n" + ("Some words in a paragraph of the guide. " * 10 + "\n\n") * 2_500)
+    run_import(big, make_clinic())
+    bodies = list(Section.objects.values_list("body", flat=True))
+    assert len(bodies) > 30
+    assert max(len(body) for body in bodies) <= LIMIT
+
+
+def test_a_section_that_the_model_refuses_at_save_rolls_back_the_whole_import(monkeypatch):
+    # What _validate checked, Section.save checks again: a body that grew past the limit after
+    # validation (here, forced) refuses the import and leaves nothing half-saved.
+    monkeypatch.setattr(importing, "_validate", lambda *args, **kwargs: None)
+    document = importing.ParsedDocument(
+        title="Title",
+        summary="A summary.",
+        sections=(
+            importing.ParsedSection("Fine", "<p>Fine.</p>"),
+            importing.ParsedSection("Too long", "<p>" + "x" * LIMIT + "</p>"),
+        ),
+    )
+    with pytest.raises(ImportRefused, match="at most 30,000 characters"):
+        importing.create_draft(document, clinic=make_clinic())
+    assert counts() == (0, 0)
+
+
+# --- Bounded work on hostile documents ----------------------------------------------------------
+
+MB = importing.MAX_BYTES - 100
+
+HOSTILE_MARKDOWN = {
+    "emphasis-a-underscore": "*a_" * (MB // 3),
+    "emphasis-runs": "**_a" * (MB // 4),
+    "brackets": "[" * MB,
+    "image-brackets": "![" * (MB // 2),
+    "unclosed-links": "[a](x" * (MB // 5),
+    "backticks": "`a" * (MB // 2),
+    "angle-brackets": "<a" * (MB // 2),
+    "comments": "<!--" * (MB // 4),
+    "nested-lists": "".join("  " * (n % 200) + "- a\n" for n in range(20_000)),
+    "nested-quotes": "".join(">" * (n % 500) + " a\n" for n in range(4_000)),
+    "many-tiny-lines": "a\n" * (MB // 2),
+    "list-lines": "- a\n" * (MB // 4),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_MARKDOWN))
+def test_hostile_markdown_is_refused_for_its_markup_before_it_is_parsed(name, monkeypatch):
+    def parse(*args, **kwargs):
+        raise AssertionError("markdown-it ran")
+
+    monkeypatch.setattr(importing._markdown, "render", parse)
+    with pytest.raises(ImportRefused, match=r"too much markup to read: [\d,]+ formatting characters"):
+        parse_markdown("# Title\n\n" + HOSTILE_MARKDOWN[name])
+
+
+def test_a_1_mb_markdown_line_of_plain_words_is_read_and_refused_only_for_its_length():
+    # Little markup: markdown-it reads it at once; the paragraph is longer than a section.
+    with pytest.raises(ImportRefused, match="a section can hold at most 30,000"):
+        parse_markdown("# Title\n\n" + "word " * (MB // 5))
+
+
+def test_a_long_real_markdown_document_is_well_within_the_markup_budget():
+    real = (DOCUMENTS / "spinal-cord-stimulation.md").read_text()
+    markup = sum(real.count(character) for character in importing.MARKDOWN_MARKUP_CHARACTERS)
+    # Forty articles' worth of it in one file still reads.
+    assert markup * 40 < importing.MAX_MARKDOWN_MARKUP
+    document = parse_markdown(real.split("\n", 1)[0] + "\n\n" + "\n\n".join([real.split("\n", 1)[1]] * 40))
+    assert len(document.sections) > 40
+
+
+HOSTILE_HTML = {
+    "unterminated-tags": "<a" * (MB // 2),
+    "unterminated-comments": "<p>a" + "<!--" * (MB // 4),
+    "unterminated-end-tags": "</a" * (MB // 3),
+    "unterminated-declarations": "<!a" * (MB // 3),
+    "unterminated-processing-instructions": "<?a" * (MB // 3),
+    "attributes-never-ended": "<a =" * (MB // 4),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_HTML))
+def test_html_with_many_unterminated_tags_is_refused_within_a_linear_scanning_budget(name, monkeypatch):
+    charged = []
+    real_charged = importing._EventCollector._charged
+
+    def charge(collector, start, end):
+        charged.append(collector.work)
+        return real_charged(collector, start, end)
+
+    monkeypatch.setattr(importing._EventCollector, "_charged", charge)
+    source = "<h1>Title</h1>" + HOSTILE_HTML[name]
+
+    with pytest.raises(ImportRefused, match="too much broken HTML to read"):
+        parse_text(source, "html")
+    # Python's parser would have rescanned the rest of the file for each "<": quadratic.
+    assert max(charged) <= importing.HTML_WORK_FLOOR + importing.HTML_WORK_PER_CHARACTER * len(source)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<p>a</p>" * 40_000, "<p>" + "<b>a</b>" * 40_000, "<p>" + "<" * MB, "<div>" * 120_000],
+    ids=["paragraphs", "bold", "lone-angle-brackets", "divs"],
+)
+def test_html_with_more_tags_than_the_budget_is_refused(body):
+    with pytest.raises(ImportRefused, match="more than 100,000 tags and pieces of text"):
+        parse_text("<h1>Title</h1>" + body, "html")
+
+
+def test_html_with_an_unclosed_tag_or_comment_here_and_there_is_still_read():
+    document = parse_text(
+        "<h1>Title</h1><p>The first paragraph of the page, a sentence.</p>"
+        '<h2>More</h2><p title="oops>Second.</p><p>Third.</p><!-- end',
+        "html",
+    )
+    assert document.summary == "The first paragraph of the page, a sentence."
+    assert "Third." in document.sections[-1].body
+
+
+def test_a_block_far_over_the_limit_is_refused_before_it_is_sanitised(monkeypatch):
+    sanitised = []
+    real = importing.sanitize_rich_text
+    monkeypatch.setattr(
+        importing, "sanitize_rich_text", lambda html: sanitised.append(len(html)) or real(html)
+    )
+
+    with pytest.raises(ImportRefused, match="too long for one section"):
+        parse_text("<h1>Title</h1><p>" + "&" * MB + "</p>", "html")
+    # Only the 2,000 characters quoted in the message were sanitised, never the megabyte.
+    assert max(sanitised) <= 2_000
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [" \n" * 40, "\t\n" * 40, "-a:\n" * 40],
+    ids=["blank-lines", "tab-lines", "hyphen-keys"],
+)
+def test_an_unterminated_front_matter_does_not_backtrack(lines):
+    # Lines two alternatives of the front-matter pattern both matched: 2**40 ways to fail (hours).
+    assert parse_markdown(f"---\n{lines}# Title\n\nText of the guide.\n").title == "Title"
+
+
+def test_a_front_matter_title_line_of_spaces_does_not_backtrack():
+    # "(.+?)[ \t]*$" tried each run of spaces at each position: 200,000 spaces took minutes.
+    assert parse_markdown("---\ntitle: a" + " " * 200_000 + "b\n---\n\nText of the guide.\n").title == "a b"
+
+
+def test_front_matter_title_is_stripped_and_unquoted():
+    assert parse_markdown("---\ntitle:   'Nerve blocks'  \n---\n\nText.\n").title == "Nerve blocks"

@@ -1,5 +1,6 @@
 """Admin behaviour shared by the apps' ModelAdmins."""
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import IntegrityError
 
 
@@ -16,3 +17,34 @@ class RetryOnUniqueRace:
             if request.method != "POST":
                 raise
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class BoundedDateHierarchy:
+    """The change list's date drill-down (``?published_at__year=``) with the years a date field can
+    hold, refused like any other bad filter otherwise.
+
+    Django builds datetime(year, month, day) and the next year or day from the query unguarded
+    against overflow: ``?published_at__year=99999999999`` was an OverflowError, ``=9999`` a
+    ValueError (year 10000), both a 500. Out of range, the stock admin's answer to a bad lookup
+    follows: a redirect to the unfiltered list (``?e=1``)."""
+
+    earliest_year, latest_year = 1900, 2999
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        bounds = {"year": (self.earliest_year, self.latest_year), "month": (1, 12), "day": (1, 31)}
+
+        class BoundedChangeList(changelist):
+            def get_filters(self, request):
+                if self.date_hierarchy:
+                    for part, (low, high) in bounds.items():
+                        for value in self.filter_params.get(f"{self.date_hierarchy}__{part}", []):
+                            # ASCII digits, few of them, before int(): it takes "1_0" and refuses
+                            # more than 4,300 digits with a ValueError.
+                            if not (value.isascii() and value.isdigit() and len(value) <= 4):
+                                raise IncorrectLookupParameters(f"Not a {part}: {value[:20]!r}")
+                            if not low <= int(value) <= high:
+                                raise IncorrectLookupParameters(f"No {part} {value} in the calendar")
+                return super().get_filters(request)
+
+        return BoundedChangeList

@@ -1,17 +1,48 @@
+from urllib.parse import parse_qsl, urlsplit
+
 from django.core.paginator import InvalidPage
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.utils.urls import remove_query_param
+
+from cms.lib.query_contract import is_tracking
 
 MAX_PAGE_SIZE = 100
+# More digits than any page number or size can have (leading zeros aside). Longer strings are never
+# given to int(), which refuses more than 4,300 digits with a ValueError (a 500) and is slow before.
+MAX_DIGITS = 18
+TOO_LARGE = 10**MAX_DIGITS
 
 
 def _positive_int(value: str, parameter: str, maximum: int | None = None) -> int:
+    """``value`` as a whole number from 1 (to ``maximum``); a 400 naming ``parameter`` otherwise.
+
+    A number too long to be any page is returned as ``TOO_LARGE``: past the end (a 404) for a page
+    number, over ``maximum`` (a 400) for a size."""
     # ASCII digits only: int() also takes "1_0" and other scripts' digits.
-    number = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else 0
+    digits = value.lstrip("0") if isinstance(value, str) and value.isascii() and value.isdigit() else ""
+    number = TOO_LARGE if len(digits) > MAX_DIGITS else int(digits or 0)
     if number < 1 or (maximum is not None and number > maximum):
         limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
-        raise ValidationError({parameter: [f"Must be a whole number{limit}; got {value!r}."]})
+        raise ValidationError({parameter: [f"Must be a whole number{limit}; got {_shown(value)}."]})
     return number
+
+
+def _shown(value) -> str:
+    """``value`` for a message: repr, cut short (a client may send thousands of characters)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _without_tracking(url: str | None) -> str | None:
+    """A next/previous link without the tracking parameters (``_``, ``utm_*``...) of the request:
+    the API ignores them, so pages differ by nothing else and caches can share them."""
+    if url is None:
+        return None
+    for name in {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}:
+        if is_tracking(name):
+            url = remove_query_param(url, name)
+    return url
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -35,10 +66,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             self.page = paginator.page(page_number)
         except InvalidPage:
-            raise NotFound(
-                f"Page {page_number} does not exist; the last page is {paginator.num_pages}."
-            ) from None
+            page = f"Page {page_number}" if page_number < TOO_LARGE else "That page"
+            raise NotFound(f"{page} does not exist; the last page is {paginator.num_pages}.") from None
         return list(self.page)
+
+    def get_next_link(self):
+        return _without_tracking(super().get_next_link())
+
+    def get_previous_link(self):
+        return _without_tracking(super().get_previous_link())
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

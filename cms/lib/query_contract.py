@@ -5,6 +5,8 @@ DRF and django-filter ignore unknown parameters, so a typo (``?conditon=``) or a
 should learn at once that the API did not do what it asked.
 """
 
+from urllib.parse import unquote_plus
+
 from rest_framework.exceptions import ValidationError
 
 # Added by analytics and caches, never meant for us: always allowed.
@@ -14,6 +16,20 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 def is_tracking(name: str) -> bool:
     return name in TRACKING_PARAMETERS or name.startswith("utm_")
+
+
+def without_tracking(query_string: str, max_fields: int | None = None) -> str:
+    """``query_string`` without its tracking parameters; the other fields as sent, in their order.
+
+    What caches key on: ``?_=1`` and ``?_=2`` get the same answer, so they share one entry. A
+    string of more than ``max_fields`` fields is returned whole: Django refuses it
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS, counted as it counts them), and without its tracking fields it
+    would pass for one Django answers."""
+    if not query_string or (max_fields is not None and query_string.count("&") + 1 > max_fields):
+        return query_string
+    # Names decoded as Django decodes them (parse_qsl): "%5F" is "_" too.
+    fields = query_string.split("&")
+    return "&".join(field for field in fields if not is_tracking(unquote_plus(field.partition("=")[0])))
 
 
 class StrictQueryParameters:

@@ -52,6 +52,8 @@ class Command(BaseCommand):
         if result.skipped_headings:
             headings = ", ".join(f"“{heading}”" for heading in result.skipped_headings)
             self.stdout.write(self.style.WARNING(f"  Left out headings with no text under them: {headings}"))
+        if result.split_sections:
+            self.stdout.write(self.style.WARNING(f"  {importing.split_report(result.split_sections)}"))
         self.stdout.write(f"  Edit it at: {reverse('admin:articles_article_change', args=[article.pk])}")
 
 
