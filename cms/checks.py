@@ -24,3 +24,39 @@ def check_frontend_urls(app_configs, **kwargs):
                 )
             )
     return warnings
+
+
+PROXY_SETTINGS = ["SECURE_PROXY_SSL_HEADER", "USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"]
+
+
+@register(Tags.security, deploy=True)
+def check_num_proxies(app_configs, **kwargs):
+    """NUM_PROXIES decides every client's address for the rate limit and the login lockout.
+
+    Django trusting a header that only a proxy writes says there is a proxy; NUM_PROXIES=0 then
+    counts the proxy's address for every client, so the whole world shares one rate limit and
+    five wrong passwords lock a username out for everyone. A negative count is never right.
+    """
+    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+    if num_proxies is not None and num_proxies < 0:
+        return [
+            Warning(
+                f"NUM_PROXIES is {num_proxies}: it counts the reverse proxies in front of the app.",
+                hint="Set NUM_PROXIES to 0 (the app is reached directly), 1 (one reverse proxy) or 2 "
+                "(a CDN and a proxy); see the README's Client addresses.",
+                id="careleaf.W002",
+            )
+        ]
+    trusted = [name for name in PROXY_SETTINGS if getattr(settings, name, None)]
+    if trusted and not num_proxies:
+        return [
+            Warning(
+                f"{' and '.join(trusted)} trust{'s' if len(trusted) == 1 else ''} a header only a "
+                "reverse proxy writes, but NUM_PROXIES is 0: every client would be counted under the "
+                "proxy's address, sharing one API rate limit and one login lockout.",
+                hint="Set NUM_PROXIES to the number of proxies that append to X-Forwarded-For (1 for "
+                "one reverse proxy, 2 for a CDN and a proxy); see the README's Client addresses.",
+                id="careleaf.W002",
+            )
+        ]
+    return []

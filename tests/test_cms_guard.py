@@ -2,6 +2,7 @@
 
 import pytest
 
+from cms.lib.guard import client_network
 from tests.factories import make_article
 from tests.test_api_caching import wsgi_get
 
@@ -53,6 +54,69 @@ def test_behind_a_proxy_the_client_is_the_address_the_proxy_saw(api, settings):
 
     assert statuses == [200, 200, 200, 429]
     assert other.status_code == 200
+
+
+def test_ipv6_clients_are_counted_by_their_64(api):
+    # One home, office or server gets a whole /64 and may use any address in it.
+    statuses = [api.get(LIST, REMOTE_ADDR=f"2001:db8:1:2:{n}::{n + 1}").status_code for n in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+    assert api.get(LIST, REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:ffff").status_code == 429
+    assert api.get(LIST, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
+
+
+def test_ipv4_clients_keep_their_own_address(api):
+    for _ in range(3):
+        api.get(LIST, REMOTE_ADDR="203.0.113.7")
+
+    # The neighbours of a limited IPv4 client, and the same client written as an IPv4-mapped IPv6
+    # address (which must not put every IPv4 client in the one /64 ::ffff:0:0/64).
+    assert api.get(LIST, REMOTE_ADDR="203.0.113.8").status_code == 200
+    assert api.get(LIST, REMOTE_ADDR="::ffff:203.0.113.7").status_code == 429
+    assert api.get(LIST, REMOTE_ADDR="::ffff:203.0.113.9").status_code == 200
+
+
+def test_behind_a_proxy_an_ipv6_client_is_its_64_too(api, settings):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    statuses = [
+        api.get(LIST, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"2001:db8:9:9::{n}").status_code
+        for n in range(4)
+    ]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("written", "counted_as"),
+    [
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"),
+        ("2001:DB8:1:2::1", "2001:db8:1:2::"),
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("203.0.113.7:51234", "203.0.113.7"),
+        ("[2001:db8:1:2::1]:443", "2001:db8:1:2::"),
+        ("fe80::1%eth0", "fe80::"),
+        ("not-an-address", None),
+        ("999.1.1.1", None),
+        ("203.0.113.7, 198.51.100.1", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_address_a_client_is_counted_under(written, counted_as):
+    assert client_network(written) == counted_as
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-address", "999.1.1.1", "", "2001:db8::zz", "x" * 5000])
+def test_an_invalid_forwarded_address_is_counted_as_the_peer_not_an_error(api, settings, forwarded):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    statuses = [
+        api.get(LIST, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded).status_code for _ in range(4)
+    ]
+
+    # Counted, under the proxy's address: such requests share one bucket rather than escape it.
+    assert statuses == [200, 200, 200, 429]
+    assert api.get(LIST, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 200
 
 
 def test_responses_served_from_the_response_cache_count_too():

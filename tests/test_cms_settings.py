@@ -14,13 +14,19 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x9!" + "k" * 60 + "-production-like-secret",
     "DJANGO_ALLOWED_HOSTS": "api.clinic.example",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "true",
+    # One TLS-terminating reverse proxy in front (the README's Client addresses).
+    "NUM_PROXIES": "1",
     "FRONTEND_ARTICLE_URL": "https://www.clinic.example/articles/{slug}",
     "FRONTEND_PREVIEW_URL": "https://www.clinic.example/preview?token={token}",
 }
 
 
 def _manage(*args, **env):
-    base = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key != "NUM_PROXIES"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -51,6 +57,53 @@ def test_deploy_check_warns_about_front_end_addresses_left_at_localhost():
     assert "FRONTEND_ARTICLE_URL" in result.stderr + result.stdout
 
 
+def test_deploy_check_warns_when_a_proxy_header_is_trusted_but_no_proxy_is_counted():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "NUM_PROXIES"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    output = result.stderr + result.stdout
+    assert result.returncode != 0
+    assert "careleaf.W002" in output
+    assert "SECURE_PROXY_SSL_HEADER" in output and "NUM_PROXIES is 0" in output
+
+
+PROXY_SSL = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+@pytest.mark.parametrize(
+    ("deployment", "num_proxies", "proxy_settings", "warns"),
+    [
+        ("direct", 0, {}, False),
+        ("one proxy", 1, {"SECURE_PROXY_SSL_HEADER": PROXY_SSL}, False),
+        ("cdn and proxy", 2, {"SECURE_PROXY_SSL_HEADER": PROXY_SSL}, False),
+        ("a proxy, not counted", 0, {"SECURE_PROXY_SSL_HEADER": PROXY_SSL}, True),
+        ("a proxy's host, not counted", 0, {"USE_X_FORWARDED_HOST": True}, True),
+        ("a proxy's port, not counted", 0, {"USE_X_FORWARDED_PORT": True}, True),
+        ("negative", -1, {}, True),
+    ],
+)
+def test_the_num_proxies_check_for_each_deployment(settings, deployment, num_proxies, proxy_settings, warns):
+    from cms.checks import check_num_proxies
+
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": num_proxies}
+    for name in ["SECURE_PROXY_SSL_HEADER", "USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"]:
+        setattr(
+            settings, name, proxy_settings.get(name, None if name == "SECURE_PROXY_SSL_HEADER" else False)
+        )
+
+    warnings = check_num_proxies(None)
+
+    assert [warning.id for warning in warnings] == (["careleaf.W002"] if warns else [])
+
+
+def test_the_num_proxies_check_runs_with_the_deploy_checks_only():
+    from django.core.checks import registry
+
+    assert "check_num_proxies" in {
+        check.__name__ for check in registry.registry.get_checks(include_deployment_checks=True)
+    }
+    assert "check_num_proxies" not in {check.__name__ for check in registry.registry.get_checks()}
+
+
 def test_production_settings_harden_cookies_transport_and_connections():
     script = (
         "import json; from django.conf import settings as s; print(json.dumps({"
@@ -60,7 +113,9 @@ def test_production_settings_harden_cookies_transport_and_connections():
         "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE'],"
         "'health_checks': s.DATABASES['default']['CONN_HEALTH_CHECKS'],"
         "'renderers': s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'],"
-        "'validators': len(s.AUTH_PASSWORD_VALIDATORS), 'axes': 'axes' in s.INSTALLED_APPS}))"
+        "'validators': len(s.AUTH_PASSWORD_VALIDATORS), 'axes': 'axes' in s.INSTALLED_APPS,"
+        "'axes_handler': s.AXES_HANDLER, 'num_proxies': s.REST_FRAMEWORK['NUM_PROXIES'],"
+        "'csp': 'cms.lib.guard.ContentSecurityPolicyMiddleware' in s.MIDDLEWARE}))"
     )
     result = _manage("shell", "-c", script, **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
@@ -78,6 +133,9 @@ def test_production_settings_harden_cookies_transport_and_connections():
         "renderers": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
         "validators": 4,
         "axes": True,
+        "axes_handler": "cms.lib.guard.LoginLockoutHandler",
+        "num_proxies": 1,
+        "csp": True,
     }
 
 
