@@ -1,7 +1,7 @@
 """The public side's reads of shared vocabulary: conditions, risks and clinics, with what patients
 can actually read from them (visible public rows only, never working copies)."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from api.models import PublicArticle, visible_q
@@ -48,6 +48,8 @@ def clinics_for_list(now=None):
         Clinic.objects.annotate(
             published_article_count=Count("public_articles", filter=visible_q(now, "public_articles__"))
         )
+        # A clinic is public once patients can read one of its articles, or once it says so.
+        .filter(Q(published_article_count__gt=0) | Q(is_public=True))
         .order_by("name", "pk")
         .prefetch_related("contact_links")
     )

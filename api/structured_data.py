@@ -110,10 +110,6 @@ TREATMENT_TYPES = {
 TYPES_WITH_CONTRAINDICATIONS = {"MedicalTherapy", "MedicalDevice"}
 
 
-def article_page_url(slug: str) -> str:
-    return settings.FRONTEND_ARTICLE_URL.replace("{slug}", slug)
-
-
 def content_language() -> str:
     """LANGUAGE_CODE as a BCP 47 tag: "en-us" -> "en-US"."""
     language, _, region = settings.LANGUAGE_CODE.partition("-")
@@ -131,7 +127,7 @@ def is_question(heading: str) -> bool:
 
 def article_jsonld(article) -> dict:
     """The graph for an article fetched with ``for_detail()``."""
-    page_url = article_page_url(article.slug)
+    page_url = article.clinic.article_url(article.slug)
     sections = list(article.sections.all())
     questions = [section for section in sections if is_question(section.heading)]
     treatment = treatment_node(article, page_url)

@@ -4,6 +4,7 @@ import reversion
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -35,7 +36,10 @@ from articles.models import (
     Section,
 )
 from articles.states import State
-from cms.lib.admin import RetryOnUniqueRace
+from clinics import roles
+from clinics.models import Clinic
+from clinics.roles import ClinicScopedAdmin
+from cms.lib.admin import BoundedDateHierarchy, RetryOnUniqueRace
 
 
 class EditableWithArticle:
@@ -179,6 +183,29 @@ class StateFilter(admin.SimpleListFilter):
         return articles.filter(conditions[value])
 
 
+class ClinicFilter(admin.SimpleListFilter):
+    """The user's own clinics only (the stock filter would list every clinic's name)."""
+
+    title = "clinic"
+    parameter_name = "clinic__id__exact"
+
+    def lookups(self, request, model_admin):
+        clinics = roles.scope(Clinic.objects.all(), request.user, field="pk")
+        return [(str(clinic.pk), clinic.name) for clinic in clinics]
+
+    def has_output(self):
+        return len(self.lookup_choices) > 1
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        # ASCII digits, no more than an id has: int() refuses 4,300+ digits with a ValueError (a 500).
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise IncorrectLookupParameters("Choose a clinic from the list.")
+        return queryset.filter(clinic_id=int(value))
+
+
 class ReviewDueFilter(admin.SimpleListFilter):
     title = "clinical review"
     parameter_name = "review"
@@ -222,7 +249,9 @@ class ReadabilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
+class ArticleAdmin(
+    ClinicScopedAdmin, BoundedDateHierarchy, RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin
+):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -235,7 +264,7 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
         "updated_at",
     ]
     list_select_related = ["clinic"]
-    list_filter = [StateFilter, ReviewDueFilter, ReadabilityFilter, "clinic", "conditions"]
+    list_filter = [StateFilter, ReviewDueFilter, ReadabilityFilter, ClinicFilter, "conditions"]
     search_fields = ["title", "summary", "sections__heading", "sections__body_text"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -351,7 +380,7 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
                 "state": state,
                 "public": public_summary(obj),
                 "workflow_actions": workflow.available_actions(request.user, obj, state),
-                "can_record_review": request.user.has_perm(workflow.REVIEW_PERMISSION),
+                "can_record_review": request.user.has_perm(workflow.REVIEW_PERMISSION, obj),
                 "can_preview": self.has_view_permission(request, obj),
                 "preview_links": previews.active_links(obj),
             }
@@ -420,7 +449,7 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
         action = workflow.ACTIONS.get(action_name)
         if action is None:
             raise Http404("No such workflow action.")
-        if not request.user.has_perm(action.permission):
+        if not request.user.has_perm(action.permission, article):
             raise PermissionDenied
         # The version the reviewer read: the one the change page showed (?version=), else this one.
         opened = request.GET.get("version", str(article.lock_version))
@@ -456,9 +485,9 @@ class ArticleAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
 
     def review_view(self, request, object_id):
         article = self._article_or_404(request, object_id)
-        if not request.user.has_perm(workflow.REVIEW_PERMISSION):
+        if not request.user.has_perm(workflow.REVIEW_PERMISSION, article):
             raise PermissionDenied
-        form = ReviewForm(request.POST or None)
+        form = ReviewForm(request.POST or None, article=article)
         if request.method == "POST" and form.is_valid():
             try:
                 workflow.record_review(article, by=request.user, **form.cleaned_data)
@@ -586,7 +615,20 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
     fields = ["name", "slug", "summary"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_total=Count("articles"))
+        # Counted among this user's clinics' articles: another clinic's drafts are not theirs to see.
+        ids = roles.clinic_ids(request.user)
+        counted = Q() if ids is None else Q(articles__clinic__in=ids)
+        return super().get_queryset(request).annotate(article_total=Count("articles", filter=counted))
+
+    # Shared by every clinic: staff add new terms; changing or deleting one that articles already
+    # use is the organisation-wide administrator's (clinics/roles.py).
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or roles.is_organisation_admin(request.user)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and roles.is_organisation_admin(request.user)
 
     @admin.display(description="Used by", ordering="article_total")
     def used_by(self, topic):
@@ -604,7 +646,10 @@ class RiskAdmin(TopicAdmin):
 
 
 @admin.register(Reviewer)
-class ReviewerAdmin(admin.ModelAdmin):
-    list_display = ["name", "credentials", "is_active"]
+class ReviewerAdmin(ClinicScopedAdmin, admin.ModelAdmin):
+    list_display = ["name", "credentials", "clinic", "is_active"]
     list_filter = ["is_active"]
+    list_select_related = ["clinic"]
+    fields = ["name", "credentials", "clinic", "is_active"]
+    shared_when_empty = True
     search_fields = ["name", "credentials"]

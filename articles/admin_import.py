@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from articles import importing
+from clinics import roles
 from clinics.models import Clinic
 
 
@@ -30,6 +31,14 @@ class ArticleImportForm(forms.Form):
         help_text="Only needed when the file name does not end in the right extension.",
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # Only clinics where this user may add articles: a POST naming another is refused.
+            self.fields["clinic"].queryset = roles.scope(
+                Clinic.objects.all(), user, field="pk", perm="articles.add_article"
+            )
+
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("document")
@@ -50,7 +59,10 @@ def import_article_view(request, model_admin):
     """Upload a document and save it as a draft article; wrapped in admin_view by ArticleAdmin."""
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    form = ArticleImportForm(request.POST, request.FILES) if request.method == "POST" else ArticleImportForm()
+    if request.method == "POST":
+        form = ArticleImportForm(request.POST, request.FILES, user=request.user)
+    else:
+        form = ArticleImportForm(user=request.user)
     if form.is_bound and form.is_valid():
         source = form.cleaned_data["document"].name
         try:
@@ -99,3 +111,5 @@ def _report(request, model_admin, result: importing.ImportResult) -> None:
         model_admin.message_user(
             request, f"Left out headings with no text under them: {headings}.", messages.WARNING
         )
+    if result.split_sections:
+        model_admin.message_user(request, importing.split_report(result.split_sections), messages.WARNING)

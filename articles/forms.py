@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.admin import widgets
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, Reviewer
@@ -91,3 +92,11 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Optional: what was checked or changed.",
     )
+
+    def __init__(self, *args, article=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if article is not None:
+            # The article's clinic's clinicians, and the organisation's own.
+            self.fields["reviewer"].queryset = Reviewer.objects.filter(
+                Q(clinic__isnull=True) | Q(clinic_id=article.clinic_id), is_active=True
+            )

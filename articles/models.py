@@ -34,6 +34,22 @@ SECTION_EDITOR_EXTENSIONS = {
 SECTION_BODY_MAX_LENGTH = 30_000
 
 
+def check_section_body_length(body: str) -> None:
+    """The section limit, for every path that saves a section: the model's validation and save
+    (so the importer, revert and scripts), besides the editor form's own max_length.
+
+    A TextField's max_length is only enforced by its form field, and sanitising can lengthen a
+    body (links gain a rel attribute): a stored body over the limit could never be saved again in
+    the admin."""
+    if len(body or "") > SECTION_BODY_MAX_LENGTH:
+        raise ValidationError(
+            "A section can hold at most %(limit)s characters, formatting included; this one has "
+            "%(length)s. Split it into several sections.",
+            code="max_length",
+            params={"limit": f"{SECTION_BODY_MAX_LENGTH:,}", "length": f"{len(body):,}"},
+        )
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """``day`` plus ``months`` calendar months; the 31st becomes the month's last day."""
     month_index = day.month - 1 + months
@@ -84,6 +100,14 @@ class Reviewer(models.Model):
     )
     is_active = models.BooleanField(
         default=True, help_text="Untick when this person no longer reviews; past reviews keep their name."
+    )
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewers",
+        help_text="The clinic this person reviews for. Empty: every clinic (the organisation's own).",
     )
 
     class Meta:
@@ -342,8 +366,13 @@ class Section(ReadabilityFields):
         super().save(*args, **kwargs)
 
     def derive(self) -> None:
-        """What every save computes from the body: sanitised HTML, plain text, reading grades."""
+        """What every save computes from the body: sanitised HTML, plain text, reading grades.
+
+        Raises ValidationError for a body over the section limit, before sanitising (whose cost
+        grows with the square of the nesting depth) and after."""
+        self._check_body_length()
         self.body = sanitize_rich_text(self.body)
+        self._check_body_length()
         self.body_text = plain_text(self.body)
         self.measure_readability()
 
@@ -366,9 +395,29 @@ class Section(ReadabilityFields):
         )
 
     def clean_fields(self, exclude=None):
+        checks_body = "body" not in (exclude or ())
+        if checks_body:
+            self._check_body_length()  # before sanitising: its cost
         # Sanitise before the blank check: "<p></p>" or a lone <script> is an empty section.
         self.body = sanitize_rich_text(self.body)
-        super().clean_fields(exclude=exclude)
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if checks_body and "body" not in errors:
+            try:
+                self._check_body_length()
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_body_length(self) -> None:
+        try:
+            check_section_body_length(self.body)
+        except ValidationError as error:
+            raise ValidationError({"body": error}) from None
 
     def _free_anchor(self) -> str:
         """The heading's slug, suffixed -2, -3... if another section of the article has it."""

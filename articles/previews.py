@@ -46,7 +46,8 @@ def token_for(link: PreviewLink) -> str:
 
 
 def frontend_url(link: PreviewLink) -> str:
-    return settings.FRONTEND_PREVIEW_URL.replace("{token}", token_for(link))
+    # The clinic's own front end, else the install's (Clinic.preview_url).
+    return link.article.clinic.preview_url(token_for(link))
 
 
 def active_links(article: Article):

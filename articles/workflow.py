@@ -139,19 +139,20 @@ def can_edit(user, article: Article | None) -> bool:
     """Writers edit drafts and the working copy of approved articles (the approved version stays
     live until a reviewer approves the changes); what is in review or archived changes only with
     a reviewer's hand."""
-    if not user.has_perm(EDIT_PERMISSION):
+    if article is None:
+        return user.has_perm(EDIT_PERMISSION)
+    # Checked in the article's own clinic (clinics/roles.py): a role elsewhere counts for nothing.
+    if not user.has_perm(EDIT_PERMISSION, article):
         return False
-    return (
-        article is None
-        or article.status in (Status.DRAFT, Status.PUBLISHED)
-        or user.has_perm(PUBLISH_PERMISSION)
-    )
+    return article.status in (Status.DRAFT, Status.PUBLISHED) or user.has_perm(PUBLISH_PERMISSION, article)
 
 
 def available_actions(user, article: Article, state: State | None = None) -> list[Action]:
     state = state or state_of(article)
     return [
-        action for action in ACTIONS.values() if state in action.sources and user.has_perm(action.permission)
+        action
+        for action in ACTIONS.values()
+        if state in action.sources and user.has_perm(action.permission, article)
     ]
 
 
@@ -175,9 +176,9 @@ def transition(
     action = ACTIONS.get(action_name)
     if action is None:
         raise ValidationError(f"Unknown action {action_name!r}.")
-    if not by.has_perm(action.permission):
-        raise PermissionDenied(f"You are not allowed to {action.label.lower()} articles.")
     article = Article.objects.select_for_update().get(pk=article.pk)
+    if not by.has_perm(action.permission, article):
+        raise PermissionDenied(f"You are not allowed to {action.label.lower()} this clinic's articles.")
     now = timezone.now()
     from_state = state_of(article, now)
     if from_state not in action.sources:
@@ -312,10 +313,12 @@ def record_review(
 
     It changes the working copy: patients see the new review date with the next approved version.
     """
-    if not by.has_perm(REVIEW_PERMISSION):
-        raise PermissionDenied("You are not allowed to record clinical reviews.")
+    if not by.has_perm(REVIEW_PERMISSION, article):
+        raise PermissionDenied("You are not allowed to record clinical reviews of this clinic's articles.")
     if reviewed_on > timezone.localdate():
         raise ValidationError("A review cannot be recorded for a future date.")
+    if reviewer.clinic_id not in (None, article.clinic_id):
+        raise ValidationError(f"{reviewer} reviews for another clinic.")
     article = Article.objects.select_for_update().get(pk=article.pk)
     article.reviewed_by = reviewer
     article.last_reviewed_on = reviewed_on

@@ -24,6 +24,15 @@ CHROMIUM_FLAGS = [
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "browser-Test-pass-4821"
+# Runs first in every document: keeps what the Content-Security-Policy blocked, for csp_violations().
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const blocked = event.blockedURI || "inline";
+  const where = `${event.sourceFile}:${event.lineNumber}`;
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${blocked} (${where})`);
+});
+"""
 
 
 @pytest.fixture(scope="session")
@@ -34,19 +43,36 @@ def browser():
         browser.close()
 
 
+def csp_violations(page) -> list[str]:
+    """What the Content-Security-Policy blocked in the page's current document."""
+    return page.evaluate("window.__cspViolations")
+
+
+def _is_csp_error(message) -> bool:
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def new_page(browser):
+    """Opens pages in fresh contexts. Every page of every browser test must run under the
+    Content-Security-Policy without a violation: Chromium reports each one on the console, and
+    the test errors at teardown if there was any."""
     contexts = []
+    csp_errors = []
 
     def open_page():
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         context.set_default_timeout(15_000)
+        context.add_init_script(CSP_LISTENER)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: _is_csp_error(message) and csp_errors.append(message.text))
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not csp_errors, csp_errors
 
 
 @pytest.fixture
@@ -57,13 +83,13 @@ def artifacts():
 
 @pytest.fixture
 def make_staff(django_user_model):
-    from django.contrib.auth.models import Group
+    from clinics import roles
 
     def make(username, role):
         user = django_user_model.objects.create_user(username, f"{username}@clinic.example", PASSWORD)
         user.is_staff = True
         user.save()
-        user.groups.add(Group.objects.get(name=role))
+        roles.grant(user, role)
         return user
 
     return make

@@ -1,8 +1,12 @@
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import models
 
-from clinics.models import Clinic, ContactLink
+from clinics import roles
+from clinics.models import Clinic, ContactLink, Membership
+from clinics.roles import ClinicScopedAdmin
 from cms.lib.admin import RetryOnUniqueRace
 
 
@@ -12,16 +16,147 @@ class ContactLinkInline(SortableTabularInline):
     fields = ["kind", "label", "url"]
 
 
+class MembershipInline(admin.TabularInline):
+    """The clinic's people and their roles: managed by the clinic's admins."""
+
+    model = Membership
+    extra = 0
+    fields = ["user", "role"]
+    verbose_name = "person"
+    verbose_name_plural = "people and their roles"
+
+    def _may(self, request, action, obj):
+        return obj is not None and request.user.has_perm(f"clinics.{action}_membership", obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, "view", obj) or self._may(request, "change", obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, "add", obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "delete", obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = roles.manageable_users(request.user, joining=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Clinic)
-class ClinicAdmin(RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
+class ClinicAdmin(ClinicScopedAdmin, RetryOnUniqueRace, SortableAdminBase, admin.ModelAdmin):
     list_display = ["name", "city", "region", "specialty", "updated_at"]
     search_fields = ["name", "city", "specialty"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [ContactLinkInline]
+    inlines = [ContactLinkInline, MembershipInline]
+    clinic_field = "pk"
     # A website typed without a scheme ("clinic.example") becomes https://, not http://.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "specialty"]}),
         ("Address", {"fields": ["street_address", "city", "region", "postal_code", "country"]}),
         ("Contact", {"fields": ["phone", "email", "website"]}),
+        (
+            "Front end",
+            {
+                "fields": ["is_public", "article_url_template", "preview_url_template", "allowed_origins"],
+                "description": "Where this clinic's site shows articles and previews, and which of its "
+                "sites may call the API from a browser. Empty fields use the install's defaults.",
+            },
+        ),
     ]
+
+    def has_add_permission(self, request):
+        # A new clinic is a new customer: the organisation's decision.
+        return super().has_add_permission(request) and roles.is_organisation_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and roles.is_organisation_admin(request.user)
+
+
+class UserMembershipInline(admin.TabularInline):
+    """A person's roles, on their account page: clinic admins give roles in their own clinics."""
+
+    model = Membership
+    extra = 0
+    fields = ["clinic", "role"]
+    verbose_name = "role"
+    verbose_name_plural = "roles in clinics"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "clinic":
+            clinics = roles.administered_clinics(request.user)
+            if clinics is not None:
+                kwargs["queryset"] = Clinic.objects.filter(pk__in=clinics)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "clinic" and roles.administered_clinics(request.user) is not None:
+            field.required = True  # "every clinic" is the organisation's to grant
+        return field
+
+    def _may(self, request, action):
+        return request.user.is_superuser or request.user.has_perm(f"clinics.{action}_membership")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, "view")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "delete")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Accounts. Only superusers see superusers, or grant superuser, staff status, groups and
+    permissions; clinic admins see their own clinics' people and give them roles there."""
+
+    inlines = [UserMembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_superuser"]
+    list_filter = ["is_active", "is_superuser"]
+
+    def get_queryset(self, request):
+        return roles.manageable_users(request.user).prefetch_related(None)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "is_staff", "groups", "user_permissions"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+            if [f for f in options["fields"] if f not in hidden]
+        ]
+
+    def get_list_filter(self, request):
+        return self.list_filter if request.user.is_superuser else ["is_active"]
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return self.list_display
+        return [name for name in self.list_display if name != "is_superuser"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or roles.manageable_users(request.user).filter(pk=obj.pk).exists()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or roles.manageable_users(request.user, joining=False).filter(pk=obj.pk).exists()
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        roles.forget(form.instance)

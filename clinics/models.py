@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from clinics.validators import validate_contact_url, validate_web_url
+from clinics.validators import URLTemplateValidator, validate_contact_url, validate_origins, validate_web_url
 
 
 class Clinic(models.Model):
@@ -38,6 +39,35 @@ class Clinic(models.Model):
         validators=[validate_web_url],
         help_text="The clinic's own website, starting with https://.",
     )
+    # Public settings: empty means the install's default (the environment variable).
+    is_public = models.BooleanField(
+        "listed before its first article",
+        default=False,
+        help_text="The public API lists a clinic once it has a published article; tick to list it before.",
+    )
+    article_url_template = models.CharField(
+        "front-end article address",
+        max_length=300,
+        blank=True,
+        validators=[URLTemplateValidator("{slug}")],
+        help_text="Where patients read an article on this clinic's site, with {slug}, e.g. "
+        "https://clinic.example/articles/{slug}. Empty: the install's default.",
+    )
+    preview_url_template = models.CharField(
+        "front-end preview address",
+        max_length=300,
+        blank=True,
+        validators=[URLTemplateValidator("{token}")],
+        help_text="The front end's preview page, with {token}, e.g. "
+        "https://clinic.example/preview?token={token}. Empty: the install's default.",
+    )
+    allowed_origins = models.TextField(
+        "front-end origins",
+        blank=True,
+        validators=[validate_origins],
+        help_text="The clinic's sites allowed to call the API from a browser (CORS), one per line, e.g. "
+        "https://clinic.example. Added to the install's own list.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,7 +81,23 @@ class Clinic(models.Model):
         # Like ContactLink.url: front ends link to it, whatever path saved it.
         if self.website:
             validate_web_url(self.website)
+        for field in ("article_url_template", "preview_url_template", "allowed_origins"):
+            if getattr(self, field):
+                self._meta.get_field(field).run_validators(getattr(self, field))
         super().save(*args, **kwargs)
+
+    def article_url(self, slug: str) -> str:
+        template = self.article_url_template or settings.FRONTEND_ARTICLE_URL
+        return template.replace("{slug}", slug)
+
+    def preview_url(self, token: str) -> str:
+        return (self.preview_url_template or settings.FRONTEND_PREVIEW_URL).replace("{token}", token)
+
+    @property
+    def origins(self) -> list[str]:
+        return [
+            line.strip().rstrip("/").lower() for line in self.allowed_origins.splitlines() if line.strip()
+        ]
 
 
 class ContactLink(models.Model):
@@ -107,3 +153,48 @@ class ContactLink(models.Model):
                 validate_contact_url(self.kind, self.url)
             except ValidationError as error:
                 raise ValidationError({"url": error}) from None
+
+
+class Membership(models.Model):
+    """A person's role in a clinic. Staff see and touch only their clinics' content (clinics/roles.py).
+
+    A membership with no clinic holds the role in every clinic: the agency's or hospital group's
+    own staff. An organisation-wide Clinic admin is the organisation's administrator: the one
+    role that changes shared vocabulary (conditions, risks) and manages every clinic's people.
+    """
+
+    class Role(models.TextChoices):
+        WRITER = "writer", "Writer"
+        REVIEWER = "reviewer", "Clinical reviewer"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(
+        Clinic,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text="Leave empty for every clinic (organisation-wide).",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clinic__name", "user__username", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic", "role"], name="clinics_membership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(clinic__isnull=True),
+                name="clinics_membership_unique_organisation_wide",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} – {self.clinic or 'every clinic'}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A role is work in the admin: staff status follows it (and grants nothing by itself).
+        type(self.user).objects.filter(pk=self.user_id, is_staff=False).update(is_staff=True)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
+from django.utils.deconstruct import deconstructible
 
 # Social kinds must point at the network they claim to be; the key is the ContactLink kind.
 SOCIAL_HOSTS = {
@@ -79,3 +80,39 @@ def validate_contact_url(kind: str, url: str) -> None:
         if not _host_matches(host, SOCIAL_HOSTS[kind]):
             allowed = " or ".join(SOCIAL_HOSTS[kind])
             raise ValidationError(f"{SOCIAL_NAMES[kind]} links must point to {allowed}.", code="host")
+
+
+@deconstructible
+class URLTemplateValidator:
+    """A front-end address with ``placeholder`` (e.g. {slug}) where the value goes."""
+
+    def __init__(self, placeholder: str):
+        self.placeholder = placeholder
+
+    def __call__(self, template: str) -> None:
+        if self.placeholder not in template:
+            raise ValidationError(
+                f"The address must contain {self.placeholder}, where the value goes, "
+                f"e.g. https://clinic.example/articles/{self.placeholder}.",
+                code="placeholder",
+            )
+        if _scheme(template) not in ("http", "https"):
+            raise ValidationError("Enter a web address starting with https:// (or http://).", code="scheme")
+        validate_web_url_syntax(template.replace(self.placeholder, "x"))
+
+    def __eq__(self, other):
+        return isinstance(other, URLTemplateValidator) and other.placeholder == self.placeholder
+
+
+ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def validate_origins(text: str) -> None:
+    """One browser origin per line: scheme, host and optional port, nothing else."""
+    for line in text.splitlines():
+        origin = line.strip().rstrip("/").lower()
+        if origin and not ORIGIN.match(origin):
+            raise ValidationError(
+                f"“{line.strip()}” is not an origin: write scheme and host only, e.g. https://clinic.example.",
+                code="origin",
+            )

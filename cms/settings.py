@@ -6,6 +6,7 @@ See the README's environment-variable table for what each variable does.
 import sys
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "reversion",
     "django_prose_editor",
     "axes",
+    "csp",
     "cms",
     "clinics",
     "articles",
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response but static files, chosen by page (see below).
+    "cms.lib.guard.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # 413 and 429 under /api/ before anything else runs (cms/guard.py).
     "cms.lib.guard.APIGuardMiddleware",
@@ -104,20 +108,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if statement_timeout:
         server_options = [database_options.get("options", ""), f"-c statement_timeout={statement_timeout}s"]
         database_options["options"] = " ".join(filter(None, server_options))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every transaction takes the write lock when it begins (BEGIN IMMEDIATE), so a second admin
+    # save of an article waits for the first (up to the 5 s busy timeout) and then reads its
+    # version: a conflict is the form's message, not a 500 "database is locked" (a read lock cannot
+    # be upgraded while another writer holds one).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    # First: refuses a login while its username and address are locked out.
+    # First: refuses a login while it is locked out (see the lockout rules below).
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Staff's permissions come from their roles in clinics, checked against each object's clinic.
+    "clinics.roles.ClinicRoleBackend",
 ]
-# Admin login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
-# from one address, that pair is refused for AXES_COOLOFF_TIME hours. Pairing the two means an
-# attacker cannot lock a clinician out from elsewhere.
+# Admin login lockout (django-axes with cms.lib.guard.LoginLockoutHandler; the rules and their
+# trade-off are in that module's docstring). Two rules:
+# - username + address: AXES_FAILURE_LIMIT wrong passwords for one username from one address (an
+#   IPv6 /64) lock that pair for LOGIN_ADDRESS_COOLOFF_HOURS: stops one attacker, never locks the
+#   clinician out from elsewhere. A successful login clears the pair's count.
+# - username alone: LOGIN_USERNAME_FAILURE_LIMIT wrong passwords from any addresses within
+#   LOGIN_USERNAME_WINDOW_HOURS lock the username everywhere for LOGIN_USERNAME_COOLOFF_MINUTES;
+#   each further wrong password in the window locks it again for twice as long, at most
+#   LOGIN_USERNAME_COOLOFF_MAX_MINUTES: rotating addresses get no unlimited guesses, and someone
+#   tripping it on purpose locks a clinician out for minutes, not hours. Addresses the username
+#   logged in from within LOGIN_KNOWN_ADDRESS_DAYS are exempt from this rule (not from the pair
+#   rule); 0 turns that off. It counts axes' failure log, which is kept for the window only.
+# Attempts made while locked are refused without being counted (no password is checked), so
+# they neither lengthen a lockout nor raise the backoff.
+AXES_HANDLER = "cms.lib.guard.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+LOGIN_ADDRESS_COOLOFF_HOURS = env.float("AXES_COOLOFF_HOURS", default=1.0)
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=10)
+LOGIN_USERNAME_COOLOFF_MINUTES = env.float("LOGIN_USERNAME_COOLOFF_MINUTES", default=5.0)
+LOGIN_USERNAME_COOLOFF_MAX_MINUTES = env.float("LOGIN_USERNAME_COOLOFF_MAX_MINUTES", default=60.0)
+LOGIN_USERNAME_WINDOW_HOURS = env.float("LOGIN_USERNAME_WINDOW_HOURS", default=24.0)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
+# Callable: the length of the lockout the request met (for the lockout page).
+AXES_COOLOFF_TIME = "cms.lib.guard.lockout_cooloff"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "cms.lib.guard.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False
@@ -172,6 +205,8 @@ else:
 # Public API responses: kept server-side this many seconds (0: off; a content change ends them
 # sooner), and what Cache-Control tells browsers and CDNs.
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+# A response body larger than this is served but not kept in the response cache (api/caching.py).
+API_CACHE_MAX_ENTRY_BYTES = env.int("API_CACHE_MAX_ENTRY_BYTES", default=1024 * 1024)
 API_MAX_AGE = env.int("API_MAX_AGE", default=30)
 API_STALE_WHILE_REVALIDATE = env.int("API_STALE_WHILE_REVALIDATE", default=60)
 
@@ -194,6 +229,46 @@ if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# Content-Security-Policy (django-csp; cms.lib.guard.ContentSecurityPolicyMiddleware picks one of
+# these per page). Scripts only from our own static files, nowhere inline but where listed.
+# The JSON API, the schema and anything else that is not a page: nothing may load or frame it.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [csp.NONE], "frame-ancestors": [csp.NONE]}}
+# The admin (and any other HTML page): its scripts, styles, fonts and images are our static files;
+# select2's autocomplete calls back to the admin. The one inline script, the rich-text editor's
+# import map, is allowed by its hash (added by the middleware). Styles need 'unsafe-inline': the
+# editor (Tiptap) injects a <style> element, and Django's and our admin templates carry <style>
+# blocks and style attributes; no script can run from them.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.NONE],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "form-action": [csp.SELF],
+        "base-uri": [csp.NONE],
+        "object-src": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+# Swagger UI at /api/docs/, from drf-spectacular-sidecar's files: its inline setup script and
+# style carry the request's nonce (cms/templates/drf_spectacular/swagger_ui.html); its icons are
+# data: images; "Try it out" calls the API on this origin.
+API_DOCS_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.NONE],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "form-action": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "object-src": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -207,8 +282,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cms.lib.errors.api_exception_handler",
-    # The client address for rate limits: REMOTE_ADDR, or behind n trusted proxies the n-th
-    # X-Forwarded-For address from the right. Never the whole header, which the client writes.
+    # The client address for rate limits and the login lockout: REMOTE_ADDR, or behind n trusted
+    # proxies the n-th X-Forwarded-For address from the right; never the whole header, which the
+    # client writes. An IPv6 client counts as its /64 (cms/lib/guard.py). Which n fits which
+    # deployment: the README's *Client addresses*; `check --deploy` warns (careleaf.W002) when
+    # a proxy header is trusted but no proxy is counted.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     # ?format= would pick a renderer; the API has one, and the strict query contract refuses it.
     "URL_FORMAT_OVERRIDE": None,

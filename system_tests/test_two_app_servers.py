@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 
 import pytest
 import redis
-from django.contrib.auth.models import Group
 from django.db import connection
 
 from articles.models import Article
+from clinics import roles
 from tests.factories import make_article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +136,7 @@ def lock_version(article) -> str:
 def test_what_one_server_publishes_or_withdraws_the_other_serves_at_once(app_servers, django_user_model):
     one, two = app_servers
     reviewer = django_user_model.objects.create_user("rahul", password=PASSWORD, is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Clinical reviewer"))
+    roles.grant(reviewer, "Clinical reviewer")
     live = make_article(slug="live", title="Live article")
     url = "/api/v1/articles/live/"
 
@@ -167,7 +167,7 @@ def test_a_revision_saved_on_one_server_stays_off_both_until_approved_then_both_
     one, two = app_servers
     for username, role in [("wendy", "Writer"), ("rahul", "Clinical reviewer")]:
         user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
+        roles.grant(user, role)
     live = make_article(slug="live", title="Live article")
     url = "/api/v1/articles/live/"
     etags = {}

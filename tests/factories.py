@@ -4,7 +4,6 @@ import datetime
 import itertools
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles import publishing
@@ -19,6 +18,7 @@ from articles.models import (
     Risk,
     Section,
 )
+from clinics import roles
 from clinics.models import Clinic, ContactLink
 
 _sequence = itertools.count(1)
@@ -134,13 +134,15 @@ STAFF_PASSWORD = "long-Pass-9921"
 STAFF = {"wendy": "Writer", "rahul": "Clinical reviewer", "cora": "Clinic admin"}
 
 
-def make_staff() -> dict:
-    """{username: user} for STAFF, each in their group, with a fresh permission cache."""
+def make_staff(clinic=None, suffix: str = "") -> dict:
+    """{username: user} for STAFF, each with their role in ``clinic`` (None: every clinic), with a
+    fresh permission cache. ``suffix`` tells apart the staff of a second clinic."""
     users = get_user_model()
     people = {}
-    for username, role in STAFF.items():
+    for name, role in STAFF.items():
+        username = name + suffix
         user = users.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
+        roles.grant(user, role, clinic)
         people[username] = users.objects.get(pk=user.pk)
     return people
 

@@ -103,11 +103,18 @@ def test_load_demo_gives_live_articles_a_reviewer_a_version_and_a_workflow_step(
     assert detail["next_review_due"] is not None
 
 
-def test_load_demo_creates_writer_and_reviewer_logins_in_their_groups(capsys):
+def test_load_demo_creates_writer_and_reviewer_logins_with_roles_in_the_demo_clinic(capsys):
     call_command("load_demo", create_admin=True)
     output = capsys.readouterr().out
     users = get_user_model().objects
-    assert users.get(username="writer").groups.get().name == "Writer"
-    assert users.get(username="reviewer").groups.get().name == "Clinical reviewer"
+    roles_held = {
+        username: list(users.get(username=username).memberships.values_list("clinic__slug", "role"))
+        for username in ("writer", "reviewer")
+    }
+    assert roles_held == {
+        "writer": [("lafayette-pain-care", "writer")],
+        "reviewer": [("lafayette-pain-care", "reviewer")],
+    }
+    assert not users.get(username="writer").groups.exists()
     assert "Demo login: writer / " in output
     assert "Demo login: reviewer / " in output

@@ -1,13 +1,15 @@
+import html
 from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles.models import Article, Section
+from clinics import roles
 from tests.factories import make_article, make_clinic
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,7 @@ def writer(django_user_model):
     user = django_user_model.objects.create_user(
         "writer", "writer@clinic.example", "long-Pass-9921", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Writer"))
+    roles.grant(user, "Writer")
     return user
 
 
@@ -178,3 +180,38 @@ def test_import_page_sends_anonymous_visitors_to_the_login(client):
     response = client.get(import_url())
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_import_of_a_section_over_the_limit_splits_it_and_says_so(staff_client):
+    clinic = make_clinic()
+    paragraphs = "\n\n".join(f"Paragraph {n}: " + "some words of the guide " * 30 for n in range(100))
+    document = SimpleUploadedFile("long-guide.md", f"# Long guide\n\n## Details\n\n{paragraphs}\n".encode())
+
+    response = staff_client.post(import_url(), {"document": document, "clinic": clinic.pk})
+
+    assert response.status_code == 302
+    article = Article.objects.get(slug="long-guide")
+    headings = list(article.sections.values_list("heading", flat=True))
+    assert headings == ["Details", "Details (part 2)", "Details (part 3)"]
+    assert messages_of(response)[-1] == (
+        "Split sections longer than 30,000 characters (what a section can hold), between paragraphs, "
+        "lists and quotes: “Details” into 3 parts. Check where each part starts."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("emphasis.md", "# Title\n\n" + "*a_" * 300_000, "too much markup to read"),
+        ("tags.html", "<h1>Title</h1>" + "<a" * 400_000, "too much broken HTML to read"),
+        ("one-paragraph.txt", "Title\n\n" + "word " * 200_000, "a section can hold at most 30,000"),
+    ],
+)
+def test_a_hostile_upload_is_refused_on_the_form_and_nothing_is_saved(staff_client, name, text, reason):
+    response = staff_client.post(
+        import_url(), {"document": SimpleUploadedFile(name, text.encode()), "clinic": make_clinic().pk}
+    )
+
+    assert response.status_code == 200
+    assert reason in html.unescape(response.content.decode())
+    assert counts() == (0, 0)

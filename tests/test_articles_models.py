@@ -1,10 +1,11 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from articles.models import Article, Section
+from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
 from tests.factories import (
     make_archived,
     make_article,
@@ -152,3 +153,53 @@ def test_str_of_models_does_not_touch_relations(django_assert_num_queries):
         assert str(article) == article.title
         assert str(section) == "Section 1"
         assert str(criterion) == "Criterion 1"
+
+
+# --- The section limit on every path ------------------------------------------------------------
+
+OVER_THE_LIMIT = "<p>" + "x" * SECTION_BODY_MAX_LENGTH + "</p>"
+# Under the limit as written, over it once sanitised: every link gains rel="noopener noreferrer".
+GROWS_OVER_THE_LIMIT = (
+    "<p>" + '<a href="https://example.org/">a</a>' * (SECTION_BODY_MAX_LENGTH // 36) + "</p>"
+)
+
+
+@pytest.mark.parametrize("body", [OVER_THE_LIMIT, GROWS_OVER_THE_LIMIT], ids=["as-written", "once-sanitised"])
+def test_model_validation_refuses_a_section_body_over_the_limit(body):
+    section = Section(article=make_article(), heading="Long", body=body)
+
+    with pytest.raises(ValidationError) as refusal:
+        section.full_clean()
+
+    assert list(refusal.value.message_dict) == ["body"]
+    assert "A section can hold at most 30,000 characters" in refusal.value.message_dict["body"][0]
+
+
+def test_a_body_exactly_at_the_limit_is_fine():
+    body = "<p>" + "x" * (SECTION_BODY_MAX_LENGTH - 7) + "</p>"
+    assert len(body) == SECTION_BODY_MAX_LENGTH
+    section = Section(article=make_article(), heading="Full", body=body)
+    section.full_clean()
+    section.save()
+    assert Section.objects.get(pk=section.pk).body == body
+
+
+def test_model_validation_reports_the_limit_together_with_other_errors():
+    section = Section(article=make_article(), heading="", body=GROWS_OVER_THE_LIMIT)
+
+    with pytest.raises(ValidationError) as refusal:
+        section.full_clean()
+
+    assert set(refusal.value.message_dict) == {"heading", "body"}
+
+
+@pytest.mark.parametrize("body", [OVER_THE_LIMIT, GROWS_OVER_THE_LIMIT], ids=["as-written", "once-sanitised"])
+def test_a_script_saving_a_section_over_the_limit_is_refused_and_nothing_is_saved(body):
+    # Section.save, whatever called it (a script, a shell, a command), applies the limit too.
+    article = make_article()
+    before = Section.objects.count()
+
+    with pytest.raises(ValidationError, match="at most 30,000 characters"):
+        Section.objects.create(article=article, heading="Long", body=body)
+
+    assert Section.objects.count() == before

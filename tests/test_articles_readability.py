@@ -5,13 +5,13 @@ import io
 from html import escape
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
 from articles import workflow
 from articles.models import Article, ArticleTransition, Publication, Section
 from articles.readability import measure
+from clinics import roles
 from tests.admin_forms import add_rows, form_data
 from tests.factories import make_article, make_draft, make_section, republish
 
@@ -220,7 +220,7 @@ def reviewer(django_user_model):
     user = django_user_model.objects.create_user(
         "reviewer", "r@clinic.example", "long-Pass-9921", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Clinical reviewer"))
+    roles.grant(user, "Clinical reviewer")
     return user
 
 

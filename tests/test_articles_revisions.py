@@ -1,18 +1,19 @@
 """Revisions of an article in the admin: every save is a version, history, diffs, reverts, edit conflicts."""
 
+import difflib
 import html
+import random
 import re
 from collections import defaultdict
 
 import pytest
 import reversion
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
-from articles import revisions, workflow
+from articles import revisions, text_diff, workflow
 from articles.models import (
     Article,
     ArticleCondition,
@@ -24,7 +25,9 @@ from articles.models import (
     Risk,
     Section,
 )
+from articles.snapshots import from_version
 from articles.states import State
+from clinics import roles
 from tests.admin_forms import add_rows, form_data
 from tests.factories import make_article, make_clinic, make_condition, make_draft, make_risk, republish
 
@@ -604,7 +607,7 @@ def test_revert_to_a_version_of_another_article_is_404(staff_client, method):
 @pytest.fixture
 def writer_client(django_user_model):
     writer = django_user_model.objects.create_user("writer", "writer@clinic.example", is_staff=True)
-    writer.groups.add(Group.objects.get(name="Writer"))
+    roles.grant(writer, "Writer")
     client = Client()
     client.force_login(writer)
     return client
@@ -800,3 +803,167 @@ def test_a_refused_save_does_not_bump_the_lock_or_record_a_version(staff_client,
 
     assert Article.objects.get().lock_version == lock
     assert len(versions(article)) == 2
+
+
+# --- Comparisons in bounded work ----------------------------------------------------------------
+
+
+def long_body(sentences: int, *, changed_every: int = 0) -> str:
+    """A section body of ``sentences`` distinct sentences (~60 characters each), every
+    ``changed_every``-th one with a word changed."""
+    text = []
+    for n in range(sentences):
+        word = "changed" if changed_every and n % changed_every == 0 else "original"
+        text.append(f"Sentence {n} says the {word} thing about pain relief and rest.")
+    return "<p>" + " ".join(text) + "</p>"
+
+
+def saved_twice(old_body: str, new_body: str) -> tuple[Article, Version, Version]:
+    """A draft with one section saved as ``old_body``, then as ``new_body``: (article, older, newer)."""
+    article = make_draft(title="Long guide", slug="long-guide")
+    section = Section.objects.create(article=article, position=1, heading="Details", body=old_body)
+    with reversion.create_revision():
+        article.save()
+    section.body = new_body
+    section.save()
+    with reversion.create_revision():
+        article.save()
+    newer, older = versions(article)
+    return article, older, newer
+
+
+@pytest.fixture
+def no_quadratic_diff(monkeypatch):
+    """difflib's pairing of every changed line with every other (30 s on one long section) fails."""
+
+    def fancy_replace(*args, **kwargs):
+        raise AssertionError("difflib.Differ._fancy_replace ran")
+
+    monkeypatch.setattr(difflib.Differ, "_fancy_replace", fancy_replace)
+
+
+def test_a_25000_character_section_changed_in_many_places_compares_word_by_word_in_bounded_work(
+    staff_client, no_quadratic_diff
+):
+    old_body, new_body = long_body(400), long_body(400, changed_every=5)
+    assert len(old_body) > 25_000
+    article, older, newer = saved_twice(old_body, new_body)
+
+    response = staff_client.get(compare_url(article), {"a": older.pk, "b": newer.pk})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('<span class="diff_chg">changed</span>') == 80
+    assert page.count('<span class="diff_chg">original</span>') == 80
+    assert text_diff.SIMPLIFIED not in page
+    comparison = text_diff.side_by_side(
+        revisions.as_text(from_version(older)), revisions.as_text(from_version(newer)), "older", "newer"
+    )
+    assert not comparison.simplified
+    # Line pairs and word pairs examined: within the caps, and far below the 400 x 400 lines x
+    # 60 x 60 characters difflib.HtmlDiff compared.
+    assert comparison.work <= text_diff.MAX_LINE_PAIRS + text_diff.MAX_TOTAL_WORD_PAIRS
+    assert comparison.work < 400 * 400 * 2
+
+
+def test_one_long_line_changed_in_many_places_gets_a_simplified_comparison_that_says_so(
+    staff_client, no_quadratic_diff
+):
+    # 25,000 characters without a sentence end: one line, too many words to pair word by word.
+    words = [f"word{n}" for n in range(3_000)]
+    changed = [f"new{n}" if n % 50 == 0 else word for n, word in enumerate(words)]
+    article, older, newer = saved_twice(f"<p>{' '.join(words)}</p>", f"<p>{' '.join(changed)}</p>")
+
+    response = staff_client.get(revert_url(article, older))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert text_diff.SIMPLIFIED in page
+    # Still complete: the whole changed stretch of both versions is there, marked.
+    assert "word50" in page and "new50" in page and "new2950" in page
+    assert '<span class="diff_chg">' in page
+
+
+def test_a_small_edit_is_marked_word_by_word():
+    comparison = text_diff.side_by_side(
+        ["Title: Nerve blocks", "The usual dose is 5 mg a day.", "Rest after."],
+        ["Title: Nerve blocks", "The usual dose is 10 mg a day.", "Rest after.", "Call us."],
+        "older",
+        "newer",
+    )
+
+    assert '<td>The usual dose is <span class="diff_chg">5</span> mg a day.</td>' in comparison.html
+    assert '<td>The usual dose is <span class="diff_chg">10</span> mg a day.</td>' in comparison.html
+    assert '<span class="diff_add">Call us.</span>' in comparison.html
+    assert not comparison.simplified
+
+
+def test_text_is_escaped_in_the_comparison():
+    comparison = text_diff.side_by_side(["<b>a</b> & b"], ["<script>x</script>"], "<old>", "new")
+    assert "<script>" not in comparison.html and "<b>" not in comparison.html
+    assert table_lines(comparison.html) == (["<b>a</b> & b"], ["<script>x</script>"])
+    assert "&lt;old&gt;" in comparison.html
+
+
+def table_lines(comparison_html: str) -> tuple[list[str], list[str]]:
+    """The old and new lines a comparison table shows, in order (empty cells left out)."""
+    old, new = [], []
+    for cells in re.findall(r"<tr>(.*?)</tr>", comparison_html):
+        tds = re.findall(r"<td[^>]*>(.*?)</td>", cells)
+        if len(tds) == 4:
+            for number, text, lines in ((tds[0], tds[1], old), (tds[2], tds[3], new)):
+                if number:
+                    lines.append(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return old, new
+
+
+@pytest.mark.parametrize("budget", ["ample", "tight", "none"])
+def test_every_line_of_both_versions_is_shown_whatever_the_budget(monkeypatch, budget):
+    limits = {"ample": (10**6, 10**6), "tight": (30, 50), "none": (0, 0)}[budget]
+    monkeypatch.setattr(text_diff, "MAX_LINE_PAIRS", limits[0])
+    monkeypatch.setattr(text_diff, "MAX_TOTAL_WORD_PAIRS", limits[1])
+    monkeypatch.setattr(text_diff._Budget, "__init__", _budget_init(*limits))
+    generator = random.Random(13)
+    for _ in range(200):
+        old = [
+            generator.choice(["a b", "a c", "b", "c d e", "f", f"g {n}"])
+            for n in range(generator.randint(0, 30))
+        ]
+        new = [
+            generator.choice(["a b", "a c", "b", "c d e", "h", f"g {n}"])
+            for n in range(generator.randint(0, 30))
+        ]
+
+        comparison = text_diff.side_by_side(old, new, "older", "newer", context=10**6)
+
+        assert table_lines(comparison.html) == (old, new)
+
+
+def _budget_init(line_pairs, word_pairs):
+    def init(self, line_pairs=line_pairs, word_pairs=word_pairs, work=0, simplified=False):
+        self.line_pairs, self.word_pairs, self.work, self.simplified = (
+            line_pairs,
+            word_pairs,
+            work,
+            simplified,
+        )
+
+    return init
+
+
+def test_reverting_to_a_version_with_a_section_over_the_limit_is_refused_naming_it(staff_client):
+    article = add_article(staff_client, make_clinic(), sections=[("Dosage", "<p>Short.</p>")])
+    # A version stored before the limit was enforced on every path (an old import, say).
+    Section.objects.filter(article=article).update(body="<p>" + "x" * 40_000 + "</p>")
+    with reversion.create_revision():
+        reversion.add_to_revision(Article.objects.get(pk=article.pk))
+    too_long = versions(article)[0]
+    Section.objects.filter(article=article).update(body="<p>Short.</p>")
+    state = content(article)
+
+    response = staff_client.post(revert_url(article, too_long), follow=True)
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "The section “Dosage”: A section can hold at most 30,000 characters" in page
+    assert content(article) == state

@@ -3,12 +3,12 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles import publishing, workflow
 from articles.models import Article
 from articles.states import State
+from clinics import roles
 from tests.factories import make_article, make_draft, make_scheduled, make_section, republish
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def writer(django_user_model):
     user = django_user_model.objects.create_user(
         "writer", "writer@clinic.example", "long-Pass-9921", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Writer"))
+    roles.grant(user, "Writer")
     return user
 
 

@@ -25,6 +25,7 @@ from api.publications import render_stale
 from articles import previews, revisions, workflow
 from articles.models import Article, Reference, Reviewer, Section
 from articles.rich_text import sanitize_rich_text
+from clinics import roles
 from clinics.models import Clinic
 from cms.management.commands.export_content import exported_models
 from tests.admin_forms import ADD_ARTICLE, add_rows, new_article_data
@@ -74,10 +75,11 @@ def content(staff_client, django_user_model):
     writer = django_user_model.objects.create_user(
         "writer", "w@clinic.example", "long-Pass-9921", first_name="Zoë"
     )
-    writer.groups.add(Group.objects.get(name="Writer"))
+    roles.grant(writer, "Writer")
     writer.user_permissions.add(Permission.objects.get(codename="review_article"))
+    writer.groups.add(Group.objects.create(name="Proofreaders"))  # a superuser's own group
     reviewer_user = django_user_model.objects.create_user("reviewer", "r@clinic.example", "long-Pass-9922")
-    reviewer_user.groups.add(Group.objects.get(name="Clinical reviewer"))
+    roles.grant(reviewer_user, "Clinical reviewer")
     clinic = make_clinic(contact_links=2)
     sciatica, back_pain = make_condition(name="Sciatica"), make_condition(name="Back pain")
     infection = make_risk(name="Infection")

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from articles.models import Section
+from articles.models import SECTION_BODY_MAX_LENGTH, Section
 from articles.rich_text import ALLOWED_TAGS
 from clinics.models import ContactLink
 from tests.admin_forms import add_rows, form_data
@@ -210,6 +210,120 @@ def test_a_section_body_over_the_size_limit_is_refused_before_it_is_sanitised(st
     assert stored_state() == before
 
 
+def test_a_section_body_that_sanitising_takes_over_the_limit_is_refused_and_nothing_stored(
+    staff_client, live_article
+):
+    # Under the limit as typed, over it once every link gains rel="noopener noreferrer": stored, it
+    # could never be saved in the admin again.
+    link = '<a href="https://example.org/">a source</a> '
+    data = form_data(staff_client.get(article_change_url(live_article)))
+    data["sections-0-body"] = "<p>" + link * (SECTION_BODY_MAX_LENGTH // len(link)) + "</p>"
+    assert len(data["sections-0-body"]) <= SECTION_BODY_MAX_LENGTH
+    before = stored_state()
+
+    response = staff_client.post(article_change_url(live_article), data)
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "A section can hold at most 30,000 characters, formatting included; this one has" in page
+    assert stored_state() == before
+    assert Section.objects.get().body == CLEAN_BODY
+
+
+# --- Numbers and dates in the address -----------------------------------------------------------
+
+CHANGE_LIST = "/admin/articles/article/"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "published_at__year=99999999999",  # the report: an OverflowError
+        "published_at__year=9999",  # the year after is 10000: a ValueError
+        "published_at__year=2999&published_at__month=12&published_at__day=32",
+        "published_at__year=0",
+        "published_at__year=1899",
+        "published_at__year=3000",
+        "published_at__year=" + "9" * 5_000,
+        "published_at__year=٢٠٢٦",  # other scripts' digits: int() takes them
+        "published_at__year=2_026",
+        "published_at__year=2026&published_at__month=13",
+        "published_at__year=2026&published_at__month=99999999999",
+        "published_at__year=2026&published_at__month=2&published_at__day=30",
+        "published_at__year=2026&published_at__month=2&published_at__day=" + "1" * 5_000,
+    ],
+    ids=lambda query: query[:60],
+)
+def test_a_bad_date_or_number_in_the_change_list_filters_is_the_unfiltered_list_not_a_500(
+    staff_client, query
+):
+    make_article(title="Nerve blocks", slug="nerve-blocks")
+
+    response = staff_client.get(f"{CHANGE_LIST}?{query}")
+
+    # The stock admin's answer to a filter it cannot apply: back to the list, unfiltered.
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGE_LIST}?e=1"
+    listing = staff_client.get(response["Location"])
+    assert listing.status_code == 200
+    assert "Nerve blocks" in listing.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["clinic__id__exact=" + "9" * 5_000, "clinic__id__exact=" + "9" * 30, "clinic__id__exact=٣"],
+    ids=["5000-digits", "30-digits", "arabic-indic-digit"],
+)
+def test_a_bad_clinic_id_in_the_change_list_filter_is_never_a_500(staff_client, query):
+    make_article(title="Nerve blocks", slug="nerve-blocks")
+    make_clinic()  # two clinics: the clinic filter is shown
+
+    response = staff_client.get(f"{CHANGE_LIST}?{query}", follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(f"{CHANGE_LIST}?e=1", 302)]
+    assert "Nerve blocks" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "published_at__year=2026",
+        "published_at__year=1900",
+        "published_at__year=2999&published_at__month=12&published_at__day=31",
+        "published_at__year=2026&published_at__month=02",
+    ],
+)
+def test_dates_in_range_still_filter_the_change_list(staff_client, query):
+    make_article(title="Nerve blocks", slug="nerve-blocks")
+
+    response = staff_client.get(f"{CHANGE_LIST}?{query}")
+
+    assert response.status_code == 200
+
+
+def test_version_numbers_thousands_of_digits_long_are_refused_like_any_bad_number(staff_client, live_article):
+    history = reverse("admin:articles_article_history", args=[live_article.pk])
+    compare = reverse("admin:articles_article_compare", args=[live_article.pk])
+    huge = "9" * 5_000
+
+    response = staff_client.get(compare, {"a": huge, "b": huge})
+    assert (response.status_code, response["Location"]) == (302, history)
+
+    data = form_data(staff_client.get(article_change_url(live_article))) | {"opened_version": huge}
+    with nothing_stored():
+        response = staff_client.post(article_change_url(live_article), data)
+    assert response.status_code == 200
+    assert "Enter a whole number." in response.content.decode()
+
+    publish = reverse("admin:articles_article_transition", args=[live_article.pk, "publish"])
+    assert staff_client.get(publish, {"version": huge}).status_code == 200
+    with nothing_stored():
+        response = staff_client.post(publish, {"version": huge, "note": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"version": ["Enter a whole number."]}
+
+
 # --- Contact links ------------------------------------------------------------------------------
 
 SCHEME = "Enter a web address starting with https:// (or http://), e.g. https://www.example.org/."
@@ -301,7 +415,7 @@ def test_a_hostile_contact_link_is_refused_with_the_reason_and_nothing_stored(
     page = response.content.decode()
     assert "Please correct the error" in page
     assert escape(message) in page
-    (inline,) = response.context["inline_admin_formsets"]
+    (inline,) = [i for i in response.context["inline_admin_formsets"] if i.formset.prefix == "contact_links"]
     assert [list(errors) for errors in inline.formset.errors] == [[], ["url"]]
     assert list(ContactLink.objects.values_list("url", flat=True)) == ["https://clinic.example/"]
 

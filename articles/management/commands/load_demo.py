@@ -4,7 +4,6 @@ from collections import Counter
 
 import reversion
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from articles.models import (
     Section,
 )
 from articles.states import State
+from clinics import roles
 from clinics.models import Clinic, ContactLink
 
 # Staff accounts to try the editorial roles with, made alongside the admin.
@@ -81,8 +81,10 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             if role:
-                user.groups.add(Group.objects.get(name=role))
-            lines.append(f"Demo login: {username} / {password}" + (f"  ({role})" if role else ""))
+                # The demo clinic's staff: what they see and touch is Lafayette Pain Care's.
+                roles.grant(user, role, Clinic.objects.filter(slug=demo.CLINIC["slug"]).first())
+            where = f"  ({role}, {demo.CLINIC['name']})" if role else ""
+            lines.append(f"Demo login: {username} / {password}{where}")
         lines.append("  (shown only this once; change them with `manage.py changepassword <name>`)")
         self.stdout.write(self.style.WARNING("\n".join(lines)))
 
