@@ -38,7 +38,7 @@ def test_a_clinic_is_public_once_it_says_so_or_publishes(api):
 
     slugs = [clinic["slug"] for clinic in api.get("/api/v1/clinics/").json()["results"]]
     assert {"quiet", "soon"} <= set(slugs)
-    assert api.get("/api/v1/clinics/quiet/").json()["published_article_count"] == 0
+    assert api.get("/api/v1/clinics/quiet/").json()["article_count"] == 0
 
 
 def test_jsonld_links_to_the_clinics_own_site(api):
