@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from articles import previews, publishing, revisions, snapshots, workflow
 from articles.admin_import import import_article_view
-from articles.forms import ArticleAdminForm, ReviewForm, TransitionForm
+from articles.forms import ArticleAdminForm, ReviewForm, TopicProposalForm, TransitionForm
 from articles.models import (
     Article,
     ArticleCondition,
@@ -34,6 +35,7 @@ from articles.models import (
     Reviewer,
     Risk,
     Section,
+    TopicProposal,
 )
 from articles.states import State
 from clinics import roles
@@ -607,6 +609,7 @@ def changes_since_approval(article: Article) -> str:
 
 
 class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
+    change_form_template = "admin/articles/topic_change_form.html"
     list_display = ["name", "slug", "used_by"]
     # Repeated from Meta: the "used by" count groups the query, and grouping drops Meta.ordering.
     ordering = ["name", "pk"]
@@ -629,6 +632,58 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and roles.is_organisation_admin(request.user)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/propose/",
+                self.admin_site.admin_view(self.propose_view),
+                name="{}_{}_propose".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Those who may not change a shared term propose a change instead.
+        context["can_propose"] = obj is not None and not self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def propose_view(self, request, object_id):
+        topic = self.get_object(request, unquote(object_id))
+        if topic is None:
+            raise Http404("No such term.")
+        if not self.has_view_permission(request, topic):
+            raise PermissionDenied
+        initial = {"name": topic.name, "summary": topic.summary}
+        form = TopicProposalForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            clinics = roles.clinic_ids(request.user)
+            TopicProposal.objects.create(
+                **{self.model._meta.model_name: topic},
+                **form.cleaned_data,
+                proposed_by=request.user,
+                clinic_id=min(clinics) if clinics else None,
+            )
+            self.message_user(
+                request,
+                "Change proposed. The organisation administrator applies it to every clinic's articles.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:articles_{self.opts.model_name}_change", args=[topic.pk])
+            )
+        return TemplateResponse(
+            request,
+            "admin/articles/topic_propose.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": topic,
+                "title": f"Propose a change to “{topic}”",
+                "form": form,
+            },
+        )
 
     @admin.display(description="Used by", ordering="article_total")
     def used_by(self, topic):
@@ -653,3 +708,78 @@ class ReviewerAdmin(ClinicScopedAdmin, admin.ModelAdmin):
     fields = ["name", "credentials", "clinic", "is_active"]
     shared_when_empty = True
     search_fields = ["name", "credentials"]
+
+
+@admin.register(TopicProposal)
+class TopicProposalAdmin(admin.ModelAdmin):
+    """Proposed changes to shared terms: the organisation administrator applies or declines them;
+    clinic staff see their own clinics' proposals."""
+
+    list_display = ["topic", "name", "status", "clinic", "proposed_by", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["condition", "risk", "clinic", "proposed_by"]
+    fields = ["condition", "risk", "name", "summary", "reason", "clinic", "proposed_by", "status"]
+    readonly_fields = fields
+    actions = ["apply", "decline"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if roles.is_organisation_admin(request.user):
+            return queryset
+        clinics = roles.clinic_ids(request.user) or set()
+        return queryset.filter(Q(proposed_by=request.user) | Q(clinic__in=clinics))
+
+    def has_view_permission(self, request, obj=None):
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (roles.is_organisation_admin(request.user) or bool(roles.clinic_ids(request.user) or ()))
+        )
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False  # proposed from the term's own page
+
+    def has_change_permission(self, request, obj=None):
+        return roles.is_organisation_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record stays
+
+    def get_actions(self, request):
+        return super().get_actions(request) if roles.is_organisation_admin(request.user) else {}
+
+    @admin.action(description="Apply to the term (every clinic's articles show it)")
+    def apply(self, request, queryset):
+        applied = 0
+        for proposal in queryset.filter(status=TopicProposal.Status.OPEN).select_related("condition", "risk"):
+            topic = proposal.topic
+            topic.name, topic.summary = proposal.name, proposal.summary
+            try:
+                topic.full_clean()
+            except ValidationError as error:
+                self.message_user(
+                    request, f"“{proposal}” not applied: {' '.join(error.messages)}", messages.ERROR
+                )
+                continue
+            with transaction.atomic():
+                topic.save()
+                proposal.status, proposal.decided_by, proposal.decided_at = (
+                    TopicProposal.Status.APPLIED,
+                    request.user,
+                    timezone.now(),
+                )
+                proposal.save()
+            applied += 1
+        self.message_user(
+            request, f"{applied} proposal{'s' if applied != 1 else ''} applied.", messages.SUCCESS
+        )
+
+    @admin.action(description="Decline")
+    def decline(self, request, queryset):
+        declined = queryset.filter(status=TopicProposal.Status.OPEN).update(
+            status=TopicProposal.Status.DECLINED, decided_by=request.user, decided_at=timezone.now()
+        )
+        self.message_user(request, f"{declined} proposal{'s' if declined != 1 else ''} declined.")

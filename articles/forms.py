@@ -100,3 +100,16 @@ class ReviewForm(forms.Form):
             self.fields["reviewer"].queryset = Reviewer.objects.filter(
                 Q(clinic__isnull=True) | Q(clinic_id=article.clinic_id), is_active=True
             )
+
+
+class TopicProposalForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="The name every clinic's articles would show.")
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="One or two plain sentences a patient can understand. No formatting.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why: what is wrong or missing today. The administrator reads this.",
+    )

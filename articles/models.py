@@ -89,6 +89,56 @@ class Risk(Topic):
     name = models.CharField(max_length=200, unique=True, help_text='A risk or side effect, e.g. "Infection".')
 
 
+class TopicProposal(models.Model):
+    """A clinic's proposed change to a shared condition or risk: every clinic's live articles show
+    it, so only the organisation administrator applies it (admin: "Propose a change")."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting"
+        APPLIED = "applied", "Applied"
+        DECLINED = "declined", "Declined"
+
+    condition = models.ForeignKey(
+        Condition, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+    )
+    risk = models.ForeignKey(Risk, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals")
+    name = models.CharField("proposed name", max_length=200)
+    summary = models.TextField(
+        "proposed summary", blank=True, help_text="One or two plain sentences a patient can understand."
+    )
+    reason = models.TextField(help_text="Why: what is wrong or missing today.")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="topic_proposals"
+    )
+    # The proposer's clinic, when they work for one: its admins see the proposal too.
+    clinic = models.ForeignKey(
+        "clinics.Clinic", null=True, blank=True, on_delete=models.SET_NULL, related_name="topic_proposals"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(condition__isnull=False, risk__isnull=True)
+                | Q(condition__isnull=True, risk__isnull=False),
+                name="articles_topicproposal_one_topic",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.topic}: {self.name}"
+
+    @property
+    def topic(self):
+        return self.condition or self.risk
+
+
 class Reviewer(models.Model):
     """A clinician who checks articles for medical accuracy."""
 
