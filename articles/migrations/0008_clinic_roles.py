@@ -1,7 +1,8 @@
 """Staff belong to clinics: roles become memberships, and no role can grant itself more.
 
 - Everyone who was in a role group (Writer, Clinical reviewer, Clinic admin) gets a membership with
-  that role in every clinic (what they could touch before), and leaves the group: the groups now
+  that role in every clinic (what they could touch before), unless they hold that role somewhere
+  already, and leaves the group: the groups now
   define what each role may do, and memberships say where. Narrow them to one clinic in the admin.
 - Clinic admins lose the ``auth`` permissions (superuser flags, groups, permissions) and keep
   managing people: users (the admin shows them only their own clinics' staff) and memberships.
@@ -45,7 +46,9 @@ def forwards(apps, schema_editor):
     groups = {group.name: group for group in Group.objects.filter(name__in=ROLES)}
     for name, group in groups.items():
         for user in User.objects.filter(groups=group):
-            Membership.objects.get_or_create(user=user, clinic=None, role=ROLES[name])
+            # A role already held somewhere (kept by a migration back and forth) stays as narrow.
+            if not Membership.objects.filter(user=user, role=ROLES[name]).exists():
+                Membership.objects.create(user=user, clinic=None, role=ROLES[name])
         group.user_set.clear()
     if "Clinic admin" in groups:
         admin = groups["Clinic admin"]
@@ -56,6 +59,8 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
+    # Memberships stay (their table is the clinics app's): back in the groups for the old code, and
+    # as narrow as they were when this migration runs forwards again.
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     Membership = apps.get_model("clinics", "Membership")
