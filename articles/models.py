@@ -71,6 +71,9 @@ class Topic(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Shared by every clinic (clinics/roles.py: any role's permissions on the model apply).
+    is_shared_vocabulary = True
+
     class Meta:
         abstract = True
         ordering = ["name", "pk"]

@@ -109,6 +109,15 @@ def restore(
     if not Clinic.objects.filter(pk=snap.article.clinic_id).exists():
         raise ValidationError("Cannot go back to that version: its clinic has been deleted since.")
     article = Article.objects.select_for_update().get(pk=article.pk)
+    moving_to = snap.article.clinic_id
+    moves = "clinic_id" in fields and moving_to != article.clinic_id and by is not None
+    # Going back would move the article to the clinic it had then: only for someone who may edit
+    # that clinic's articles (clinics/roles.py), or a writer could hand it to another clinic.
+    if moves and not by.has_perm("articles.change_article", Article(clinic_id=moving_to)):
+        raise ValidationError(
+            "That version belongs to another clinic, where you have no role: "
+            "ask someone who works for both clinics."
+        )
     for name in fields:
         setattr(article, name, getattr(snap.article, name))
     for name, value in (changes or {}).items():

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
+from django.db.models import Q
 
 from clinics import roles
 from clinics.models import Clinic, ContactLink, Membership
@@ -26,7 +27,9 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = "people and their roles"
 
     def _may(self, request, action, obj):
-        return obj is not None and request.user.has_perm(f"clinics.{action}_membership", obj)
+        # Without the clinic (Django asks so when loading the rows): the role anywhere; the page
+        # itself is reached only for the user's own clinics, and every row is checked with it.
+        return request.user.has_perm(f"clinics.{action}_membership", obj)
 
     def has_view_permission(self, request, obj=None):
         return self._may(request, "view", obj) or self._may(request, "change", obj)
@@ -42,7 +45,11 @@ class MembershipInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            kwargs["queryset"] = roles.manageable_users(request.user, joining=True)
+            # People this admin manages, and those already in this clinic (so the page saves).
+            clinic_id = (request.resolver_match.kwargs if request.resolver_match else {}).get("object_id")
+            members = Q(memberships__clinic_id=clinic_id) if clinic_id and clinic_id.isdigit() else Q(pk=None)
+            manageable = roles.manageable_users(request.user).values("pk")
+            kwargs["queryset"] = get_user_model().objects.filter(Q(pk__in=manageable) | members).distinct()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -147,6 +154,11 @@ class StaffUserAdmin(UserAdmin):
             return self.list_display
         return [name for name in self.list_display if name != "is_superuser"]
 
+    def has_add_permission(self, request):
+        # A new account is placed in a clinic by the organisation: a clinic admin adds people who
+        # have an account already (on the clinic's page).
+        return super().has_add_permission(request) and roles.is_organisation_admin(request.user)
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
             obj is None or roles.manageable_users(request.user).filter(pk=obj.pk).exists()
@@ -154,7 +166,7 @@ class StaffUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
-            obj is None or roles.manageable_users(request.user, joining=False).filter(pk=obj.pk).exists()
+            obj is None or roles.manageable_users(request.user).filter(pk=obj.pk).exists()
         )
 
     def save_related(self, request, form, formsets, change):

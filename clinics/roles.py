@@ -59,11 +59,18 @@ def forget(user) -> None:
 _NOT_A_CLINIC_OBJECT = object()
 
 
+_NO_CLINIC_ROLE = object()
+
+
 def clinic_of(obj):
-    """The id of the clinic ``obj`` belongs to; _NOT_A_CLINIC_OBJECT for shared objects."""
+    """The id of the clinic ``obj`` belongs to (None: the organisation's own); _NOT_A_CLINIC_OBJECT
+    for shared vocabulary (``is_shared_vocabulary``); _NO_CLINIC_ROLE for anything else, which no
+    role grants anything on."""
     if isinstance(obj, Clinic):
         return obj.pk
-    return getattr(obj, "clinic_id", _NOT_A_CLINIC_OBJECT)
+    if getattr(obj, "is_shared_vocabulary", False):
+        return _NOT_A_CLINIC_OBJECT
+    return getattr(obj, "clinic_id", _NO_CLINIC_ROLE)
 
 
 def roles_in(user, clinic_id) -> set[str]:
@@ -109,6 +116,8 @@ class ClinicRoleBackend(BaseBackend):
         if obj is None:
             return set().union(*permissions.values())
         clinic = clinic_of(obj)
+        if clinic is _NO_CLINIC_ROLE:
+            return set()
         if clinic is _NOT_A_CLINIC_OBJECT:
             # Shared objects (conditions, risks): the model's permissions, from any role held.
             return set().union(*permissions.values())
@@ -195,20 +204,25 @@ def administered_clinics(user) -> set[int] | None:
     return {clinic for clinic, role in _roles(user) if role == Role.CLINIC_ADMIN and clinic is not None}
 
 
-def manageable_users(actor, *, joining: bool = True):
-    """The accounts ``actor`` may open and change: never a superuser (unless ``actor`` is one), and
-    for a clinic admin only people whose every membership is in clinics they administer, plus
-    (``joining``) plain accounts with no role, group or permission yet, to add to their clinic."""
+def manageable_users(actor):
+    """The accounts ``actor`` may open and change: never a superuser (unless ``actor`` is one); for
+    a clinic admin only people with a role in the clinics they administer and nowhere else, and no
+    group or permission beyond their roles. Fresh accounts with no role are the organisation
+    administrator's to place: another clinic's admin may have just made one. Nobody but a superuser
+    manages an account holding groups or permissions beyond roles."""
     users = get_user_model().objects.all()
     if actor.is_superuser and actor.is_active:
         return users
-    users = users.filter(is_superuser=False)
+    # Groups and direct permissions are a superuser's to give: whoever holds them is theirs to manage.
+    users = (
+        users.filter(is_superuser=False)
+        .exclude(Exists(Group.objects.filter(user=OuterRef("pk"))))
+        .exclude(Exists(get_user_model().user_permissions.through.objects.filter(user=OuterRef("pk"))))
+    )
     clinics = administered_clinics(actor)
     if clinics is None:
         return users
     elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(clinic__in=clinics)
-    ours = users.filter(memberships__clinic__in=clinics).exclude(Exists(elsewhere)).distinct()
-    if not joining:
-        return ours
-    plain = users.filter(memberships__isnull=True, groups__isnull=True, user_permissions__isnull=True)
-    return users.filter(Q(pk__in=ours.values("pk")) | Q(pk__in=plain.values("pk")))
+    return users.filter(Exists(Membership.objects.filter(user=OuterRef("pk"), clinic__in=clinics))).exclude(
+        Exists(elsewhere)
+    )

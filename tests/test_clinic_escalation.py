@@ -217,3 +217,45 @@ def test_the_superuser_still_grants_everything(client, people):
 
     assert response.status_code == 302
     assert User.objects.get(pk=target.pk).is_superuser
+
+
+def test_a_clinic_admin_cannot_take_over_a_member_holding_more_than_a_role(client, people):
+    """A writer of A whom a superuser also put in a group: their account is the superuser's."""
+    extra = people["wendy_a"]
+    extra.groups.add(Group.objects.create(name="Group editors"))
+    client.force_login(people["cora_a"])
+    before = whole_rows()
+
+    responses = [
+        client.get(user_url(extra)),
+        client.post(
+            reverse("admin:auth_user_password_change", args=[extra.pk]),
+            {"password1": "Taken-over-4417", "password2": "Taken-over-4417", "usable_password": "true"},
+        ),
+    ]
+
+    assert [response.status_code for response in responses] in ([302, 404], [302, 403])
+    assert whole_rows() == before
+    assert User.objects.get(pk=extra.pk).check_password(STAFF_PASSWORD)
+
+
+def test_a_clinic_admin_cannot_take_over_a_fresh_account_or_create_one(client, people, django_user_model):
+    fresh = django_user_model.objects.create_user("fresh", password=STAFF_PASSWORD)
+    client.force_login(people["cora_a"])
+    before = whole_rows()
+
+    listed = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    password = client.post(
+        reverse("admin:auth_user_password_change", args=[fresh.pk]),
+        {"password1": "Taken-over-4417", "password2": "Taken-over-4417", "usable_password": "true"},
+    )
+    added = client.post(
+        reverse("admin:auth_user_add"),
+        {"username": "sock", "password1": "Sock-puppet-4417", "password2": "Sock-puppet-4417"},
+    )
+
+    assert "fresh" not in listed
+    assert password.status_code in (403, 404)
+    assert added.status_code == 403
+    assert whole_rows() == before
+    assert User.objects.get(pk=fresh.pk).check_password(STAFF_PASSWORD)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from articles import previews, revisions, workflow
 from articles.models import Article, Condition, PreviewLink, Publication, Reviewer
 from clinics import roles
-from clinics.models import Clinic, Membership
+from clinics.models import Clinic
 from tests.admin_forms import add_rows, form_data, new_article_data
 from tests.factories import STAFF_PASSWORD, make_article, make_clinic, make_condition, make_draft, make_staff
 
@@ -336,22 +336,97 @@ def test_the_organisation_administrator_changes_shared_vocabulary(client, world,
 # --- Memberships --------------------------------------------------------------------------------
 
 
-def test_a_clinic_admin_adds_people_to_their_own_clinic_only(client, world, django_user_model):
-    newcomer = django_user_model.objects.create_user("newcomer", password=STAFF_PASSWORD)
+def test_a_clinic_admin_gives_their_people_roles_on_the_clinic_page(client, world):
+    rahul = world["staff"]["rahul_a"]
     as_user(client, world, "cora_a")
     page = client.get(reverse("admin:clinics_clinic_change", args=[world["a"].pk]))
-    data = add_rows(form_data(page), "memberships", [{"user": newcomer.pk, "role": "writer"}])
+    data = form_data(page)
+    # The clinic's people are on its page (3 of them), to change or remove.
+    assert data["memberships-INITIAL_FORMS"] == "3"
+    data = add_rows(data, "memberships", [{"user": rahul.pk, "role": "clinic_admin"}])
 
     response = client.post(reverse("admin:clinics_clinic_change", args=[world["a"].pk]), data)
 
     assert response.status_code == 302
-    membership = Membership.objects.get(user=newcomer)
-    assert (membership.clinic, membership.role) == (world["a"], "writer")
+    assert set(rahul.memberships.values_list("role", flat=True)) == {"reviewer", "clinic_admin"}
+
+
+def test_a_clinic_admin_removes_a_shared_persons_role_in_their_clinic_only(client, world):
+    shared = get_user_model().objects.get(username="wendy_b")
+    membership = roles.grant(shared, "Writer", world["a"])
+    as_user(client, world, "cora_a")
+    page = client.get(reverse("admin:clinics_clinic_change", args=[world["a"].pk]))
+    data = form_data(page)
+    row = next(name for name, value in data.items() if name.endswith("-id") and value == str(membership.pk))
+    data[row.replace("-id", "-DELETE")] = "on"
+
+    response = client.post(reverse("admin:clinics_clinic_change", args=[world["a"].pk]), data)
+
+    assert response.status_code == 302
+    assert list(shared.memberships.values_list("clinic__slug", "role")) == [("bluff", "writer")]
+
+
+def test_a_fresh_account_is_placed_by_the_organisation_not_by_a_clinic_admin(
+    client, world, django_user_model
+):
+    """Another clinic's admin may have just made it (or emptied it of roles): no clinic admin may
+    take it over."""
+    newcomer = django_user_model.objects.create_user("newcomer", password=STAFF_PASSWORD)
+    as_user(client, world, "cora_a")
+    page = client.get(reverse("admin:clinics_clinic_change", args=[world["a"].pk]))
+    data = add_rows(form_data(page), "memberships", [{"user": newcomer.pk, "role": "writer"}])
+    before = whole_rows()
+
+    refused = client.post(reverse("admin:clinics_clinic_change", args=[world["a"].pk]), data)
+
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert whole_rows() == before
+
+    boss = django_user_model.objects.create_user("boss", password=STAFF_PASSWORD)
+    roles.grant(boss, "Clinic admin")  # every clinic
+    client.force_login(boss)
+    page = client.get(reverse("admin:clinics_clinic_change", args=[world["a"].pk]))
+    data = add_rows(form_data(page), "memberships", [{"user": newcomer.pk, "role": "writer"}])
+    assert client.post(reverse("admin:clinics_clinic_change", args=[world["a"].pk]), data).status_code == 302
     newcomer.refresh_from_db()
     assert newcomer.is_staff and not newcomer.is_superuser
     client.force_login(newcomer)
     listed = client.get(reverse("admin:articles_article_changelist")).content.decode()
     assert "A&#x27;s own draft" in listed and "Bluff" not in listed
+
+
+def test_going_back_to_a_version_of_another_clinic_needs_a_role_there(client, world, django_user_model):
+    """An article made in B and moved to A: A's writer may revert its text, not hand it back to B."""
+    article = make_draft(clinic=world["b"], title="Moved over", slug="moved-over")
+    with reversion.create_revision():
+        article.save()
+    article.clinic = world["a"]
+    with reversion.create_revision():
+        article.save()
+    b_version = list(revisions.versions_of(article))[-1]
+    as_user(client, world, "wendy_a")
+    before = whole_rows()
+
+    response = client.post(
+        reverse("admin:articles_article_revert", args=[article.pk, b_version.pk]), follow=True
+    )
+
+    assert "where you have no role" in response.content.decode()
+    assert whole_rows() == before
+    assert Article.objects.get(pk=article.pk).clinic == world["a"]
+
+
+def test_the_overdue_count_counts_only_ones_own_clinics(client, world):
+    Article.objects.filter(pk=world["b_live"].pk).update(next_review_due="2020-01-01")
+
+    index = as_user(client, world, "wendy_a").get(reverse("admin:index")).content.decode()
+
+    assert "No article is overdue for clinical review." in index
+    assert "1 article overdue" not in index
+    b_writer = get_user_model().objects.get(username="wendy_b")
+    client.force_login(b_writer)
+    assert "1 article overdue" in client.get(reverse("admin:index")).content.decode()
 
 
 def test_a_clinic_admin_cannot_add_people_of_another_clinic(client, world):

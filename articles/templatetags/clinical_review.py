@@ -1,6 +1,7 @@
 from django import template
 
 from articles.models import Article
+from clinics import roles
 
 register = template.Library()
 
@@ -11,4 +12,5 @@ def overdue_reviews(context):
     user = context["request"].user
     if not user.has_perm("articles.view_article"):
         return {"visible": False}
-    return {"visible": True, "count": Article.objects.review_overdue().count()}
+    # The user's own clinics only: another clinic's articles are not theirs to count.
+    return {"visible": True, "count": roles.scope(Article.objects.review_overdue(), user).count()}
