@@ -76,6 +76,10 @@ class ClinicAdmin(ClinicScopedAdmin, RetryOnUniqueRace, SortableAdminBase, admin
         ),
     ]
 
+    def get_inlines(self, request, obj):
+        # People are given roles once the clinic exists, on its page.
+        return self.inlines if obj is not None else [ContactLinkInline]
+
     def has_add_permission(self, request):
         # A new clinic is a new customer: the organisation's decision.
         return super().has_add_permission(request) and roles.is_organisation_admin(request.user)

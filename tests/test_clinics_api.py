@@ -96,15 +96,15 @@ def test_clinic_list_result_has_exactly_the_documented_shape(api):
 
 def test_clinic_list_is_in_name_order(api):
     # Neither creation (primary key) nor slug order is name order, so an unordered listing shows.
-    make_clinic(name="Maple Clinic", slug="c-maple")
-    make_clinic(name="Zephyr Clinic", slug="a-zephyr")
-    make_clinic(name="Aspen Clinic", slug="b-aspen")
+    make_clinic(name="Maple Clinic", slug="c-maple", is_public=True)
+    make_clinic(name="Zephyr Clinic", slug="a-zephyr", is_public=True)
+    make_clinic(name="Aspen Clinic", slug="b-aspen", is_public=True)
 
     assert slugs(api.get("/api/v1/clinics/")) == ["b-aspen", "c-maple", "a-zephyr"]
 
 
 def test_clinic_list_pages_never_repeat_or_skip_clinics(api):
-    created = {make_clinic(name=name).slug for name in ("E", "B", "D", "A", "C")}
+    created = {make_clinic(name=name, is_public=True).slug for name in ("E", "B", "D", "A", "C")}
 
     seen = []
     for page in (1, 2, 3):
@@ -137,7 +137,7 @@ def test_clinic_list_counts_each_clinics_own_articles(api):
 
 
 def test_clinic_list_keeps_contact_links_in_position_order(api):
-    clinic = make_clinic()
+    clinic = make_clinic(is_public=True)
     for position in (3, 1, 2):
         make_contact_link(clinic=clinic, url=f"https://clinic.example/{position}", position=position)
 
@@ -237,8 +237,9 @@ def test_clinic_shows_a_scheduled_article_once_its_time_has_passed(api, monkeypa
     now = timezone.now()
     clinic = make_clinic(slug="riverside")
     make_scheduled(clinic=clinic, slug="coming-soon", ahead=datetime.timedelta(hours=1))
-    assert api.get("/api/v1/clinics/").json()["results"][0]["article_count"] == 0
-    assert api.get("/api/v1/clinics/riverside/").json()["articles"] == []
+    # Not public before its first article is: a scheduled one must not announce the clinic.
+    assert api.get("/api/v1/clinics/").json()["results"] == []
+    assert api.get("/api/v1/clinics/riverside/").status_code == 404
 
     # No job runs and nothing is saved: the clock alone moves past its time.
     monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(hours=2))
