@@ -23,7 +23,7 @@ from django.utils import timezone
 from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk
 from api.publications import render_stale
 from articles import previews, revisions, workflow
-from articles.models import Article, Reference, Reviewer, Section
+from articles.models import Article, Reference, Reviewer, Section, TopicProposal
 from articles.rich_text import sanitize_rich_text
 from clinics import roles
 from clinics.models import Clinic
@@ -84,6 +84,14 @@ def content(staff_client, django_user_model):
     sciatica, back_pain = make_condition(name="Sciatica"), make_condition(name="Back pain")
     infection = make_risk(name="Infection")
     reviewer = Reviewer.objects.create(name="Dr. Jane Smith", credentials="MD")
+    TopicProposal.objects.create(
+        condition=sciatica,
+        name="Sciatica",
+        summary="Pain along the sciatic nerve.",
+        reason="Too short.",
+        proposed_by=writer,
+        clinic=clinic,
+    )
 
     # The admin: a revision of the article with its children, and an admin log entry.
     data = new_article_data(staff_client, clinic, treatment_type="procedure", treatment_name="Nerve block")
