@@ -40,15 +40,19 @@ class Clinic(models.Model):
         help_text="The clinic's own website, starting with https://.",
     )
     # Public settings: empty means the install's default (the environment variable).
+    # db_default: rows inserted by code that predates these columns (older migrations) still save.
     is_public = models.BooleanField(
         "listed before its first article",
         default=False,
+        db_default=False,
         help_text="The public API lists a clinic once it has a published article; tick to list it before.",
     )
     article_url_template = models.CharField(
         "front-end article address",
         max_length=300,
         blank=True,
+        default="",
+        db_default="",
         validators=[URLTemplateValidator("{slug}")],
         help_text="Where patients read an article on this clinic's site, with {slug}, e.g. "
         "https://clinic.example/articles/{slug}. Empty: the install's default.",
@@ -57,6 +61,8 @@ class Clinic(models.Model):
         "front-end preview address",
         max_length=300,
         blank=True,
+        default="",
+        db_default="",
         validators=[URLTemplateValidator("{token}")],
         help_text="The front end's preview page, with {token}, e.g. "
         "https://clinic.example/preview?token={token}. Empty: the install's default.",
@@ -64,6 +70,8 @@ class Clinic(models.Model):
     allowed_origins = models.TextField(
         "front-end origins",
         blank=True,
+        default="",
+        db_default="",
         validators=[validate_origins],
         help_text="The clinic's sites allowed to call the API from a browser (CORS), one per line, e.g. "
         "https://clinic.example. Added to the install's own list.",
@@ -82,8 +90,9 @@ class Clinic(models.Model):
         if self.website:
             validate_web_url(self.website)
         for field in ("article_url_template", "preview_url_template", "allowed_origins"):
-            if getattr(self, field):
-                self._meta.get_field(field).run_validators(getattr(self, field))
+            value = getattr(self, field)
+            if isinstance(value, str) and value:
+                self._meta.get_field(field).run_validators(value)
         super().save(*args, **kwargs)
 
     def article_url(self, slug: str) -> str:
