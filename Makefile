@@ -37,7 +37,7 @@ test: install
 	$(BIN)/lint-imports --no-cache
 	$(MANAGE_DEV) check
 	$(MANAGE_DEV) makemigrations --check --dry-run
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n auto --dist worksteal --cov --cov-report=term
 
 # End-to-end tests in Debian's Chromium (Playwright drives it; no browser download).
 test-browser: install

@@ -4,6 +4,15 @@ from rest_framework.test import APIClient
 from tests.factories import make_pump, make_staff
 
 
+def pytest_configure(config):
+    # PBKDF2 costs ~0.45 s per password on CI's machines and the role tests create several users
+    # each: a fast hasher keeps the suite's time on behaviour. Production keeps Django's default
+    # hashers; tests that log in through the login page keep working (MD5 is still a real hasher).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api():
     return APIClient()
