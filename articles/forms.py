@@ -1,8 +1,9 @@
 """Admin forms for editing an article and for the workflow actions around it."""
 
+from adminsortable2.admin import CustomInlineFormSet
 from django import forms
 from django.contrib.admin import widgets
-from django.db.models import Q
+from django.db.models import Q, UniqueConstraint
 from django.utils import timezone
 
 from articles.models import Article, Reviewer
@@ -113,3 +114,82 @@ class TopicProposalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why: what is wrong or missing today. The administrator reads this.",
     )
+
+
+class LoadedChoiceAutocompleteSelect(widgets.AutocompleteSelect):
+    """An autocomplete picker that shows a choice already loaded with its row, with no query.
+
+    The stock widget asks the database for its selected option each time it renders: on an
+    article's page, one query per condition and per risk. ``ChildRowsFormSet`` sets ``loaded``
+    to the row's (value, label); any other value (a new pick sent back with an error) is looked up.
+    """
+
+    loaded: tuple[str, str] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.loaded is None or selected != {self.loaded[0]}:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        options.append(self.create_option(name, *self.loaded, selected, len(options)))
+        return [(None, options, 0)]
+
+
+class ChildRowsFormSet(CustomInlineFormSet):
+    """An article's ordered child rows (conditions, risks, sections...) as its admin page edits them.
+
+    Django saves existing rows one at a time in form order. Swapping the conditions of two rows
+    made the first take a condition the second still held: the unique constraint failed halfway
+    (a 500; SQLite cannot defer the check to the commit). So rows marked for deletion go first,
+    then rows whose unique fields change are taken out and put back with the same ids, then the
+    rest. The formset has already checked that the rows it ends with are unique among themselves.
+    """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        for name, field in form.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the admin's wrapper
+            if isinstance(widget, LoadedChoiceAutocompleteSelect) and form.instance.pk:
+                model_field = self.model._meta.get_field(name)
+                if model_field.is_cached(form.instance):  # the inline's select_related
+                    related = getattr(form.instance, name)
+                    value = getattr(form.instance, model_field.attname)
+                    widget.loaded = (str(value), field.label_from_instance(related))
+        return form
+
+    def save_existing_objects(self, commit=True):
+        if not commit:
+            return super().save_existing_objects(commit)
+        self.changed_objects, self.deleted_objects = [], []
+        stored = [
+            form
+            for form in self.initial_forms
+            if form.instance._is_pk_set() and not form.instance._state.adding
+        ]
+        deleted = self.deleted_forms
+        for form in stored:
+            if form in deleted:
+                self.deleted_objects.append(form.instance)
+                self.delete_existing(form.instance)
+        changed = [form for form in stored if form not in deleted and form.has_changed()]
+        unique = self._unique_fields()
+        rekeyed = [form.instance.pk for form in changed if unique.intersection(form.changed_data)]
+        if rekeyed:
+            # Nothing points at an article's child rows, so this deletes nothing else; saving a
+            # row that is not there inserts it with its id (in the admin's transaction).
+            self.model._base_manager.filter(pk__in=rekeyed).delete()
+        saved = []
+        for form in changed:
+            self.changed_objects.append((form.instance, form.changed_data))
+            saved.append(self.save_existing(form, form.instance, commit=True))
+        return saved
+
+    def _unique_fields(self) -> set[str]:
+        meta = self.model._meta
+        fields = {field.name for field in meta.local_fields if field.unique and not field.primary_key}
+        for constraint in meta.constraints:
+            if isinstance(constraint, UniqueConstraint):
+                fields.update(constraint.fields)
+        for together in meta.unique_together:
+            fields.update(together)
+        return fields
