@@ -26,6 +26,7 @@ from reversion.models import Version
 from articles import publishing, revisions, snapshots
 from articles.models import Article, ArticleTransition, ClinicalReview, Publication, Reviewer
 from articles.states import State, derive
+from cms.lib.dates import local_datetime
 
 Status = Article.Status
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -239,7 +240,7 @@ def _approve(article: Article, *, by, version, live_from, expires_at) -> Publica
         raise ValidationError(readability_refusal(article))
     article.status = Status.PUBLISHED
     article.published_at = live.published_at if live else live_from
-    when = "now" if live_from <= now else f"at {timezone.localtime(live_from):%Y-%m-%d %H:%M}"
+    when = "now" if live_from <= now else f"at {local_datetime(live_from)}"
     _save_version(article, by=by, comment=f"Approved and published ({when})")
     revision = Version.objects.get_for_object(article).values_list("revision", flat=True).first()
     return publishing.publish(

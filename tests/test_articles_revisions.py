@@ -180,7 +180,7 @@ def history_rows(response) -> list[tuple[str, str]]:
     rows = []
     for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
         cells = [" ".join(html.unescape(c).split()) for c in re.findall(r"<td>(.*?)</td>", tr, re.S)]
-        rows.append((cells[3], cells[4]))
+        rows.append((cells[4], cells[5]))
     return rows
 
 
@@ -416,7 +416,7 @@ def test_revert_creates_a_new_version_and_the_state_before_it_can_be_restored(st
     assert len(after_revert) == 3
     assert after_revert[1:] == [version_b, version_a]
     assert after_revert[0].revision.user == editor
-    assert after_revert[0].revision.get_comment().startswith("Reverted to the version of ")
+    assert after_revert[0].revision.get_comment().startswith("Reverted to Version 1, saved by editor, ")
     assert content(article) == state_a
     assert stored(after_revert[0]) == state_a
     # Nothing was lost: the state before the revert is still a version, and it comes back.
@@ -543,12 +543,11 @@ def test_compare_shows_the_old_and_new_heading_text(staff_client):
     response = staff_client.get(compare_url(article), {"a": newer.pk, "b": older.pk})
 
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h3><del>Does</del><ins>Is</ins> it <del>hurt</del><ins>painful</ins>?</h3>" in page
+    assert "<del>What a nerve block is and who it helps</del><ins>A shorter summary</ins>." in page
     text = page_text(response)
-    assert "## Does it hurt?" in text
-    assert "## Is it painful?" in text
-    assert "What a nerve block is and who it helps." in text
-    assert "A shorter summary." in text
-    assert text.index("Does it hurt?") < text.index("Is it painful?")
+    assert text.index("Before: Version 1, saved by editor") < text.index("After: Version 2, saved by editor")
 
 
 @pytest.mark.parametrize(
@@ -581,11 +580,10 @@ def test_revert_page_shows_the_diff_and_a_revert_button_and_changes_nothing(staf
     response = staff_client.get(revert_url(article, older))
 
     assert response.status_code == 200
-    assert 'value="Revert to this version"' in response.content.decode()
-    assert '<table class="diff"' in response.content.decode()
-    text = page_text(response)
-    assert "## Does it hurt?" in text
-    assert "## Is it painful?" in text
+    page = response.content.decode()
+    assert 'value="Revert to this version"' in page
+    # Going back removes today's heading (red, struck through) and brings the old one back.
+    assert "<h3><del>Is</del><ins>Does</ins> it <del>painful</del><ins>hurt</ins>?</h3>" in page
     assert content(article) == state
     assert len(versions(article)) == 2
 
@@ -853,23 +851,19 @@ def test_a_25000_character_section_changed_in_many_places_compares_word_by_word_
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count('<span class="diff_chg">changed</span>') == 80
-    assert page.count('<span class="diff_chg">original</span>') == 80
+    assert page.count("<del>original</del><ins>changed</ins>") == 80
     assert text_diff.SIMPLIFIED not in page
-    comparison = text_diff.side_by_side(
-        revisions.as_text(from_version(older)), revisions.as_text(from_version(newer)), "older", "newer"
-    )
+    comparison = revisions.compare(from_version(older), from_version(newer), "older", "newer")
     assert not comparison.simplified
-    # Line pairs and word pairs examined: within the caps, and far below the 400 x 400 lines x
+    # Sentence and word pairs examined: within the caps, and far below the 400 x 400 lines x
     # 60 x 60 characters difflib.HtmlDiff compared.
     assert comparison.work <= text_diff.MAX_LINE_PAIRS + text_diff.MAX_TOTAL_WORD_PAIRS
     assert comparison.work < 400 * 400 * 2
 
 
-def test_one_long_line_changed_in_many_places_gets_a_simplified_comparison_that_says_so(
-    staff_client, no_quadratic_diff
-):
-    # 25,000 characters without a sentence end: one line, too many words to pair word by word.
+def test_one_long_line_changed_in_many_places_is_still_compared_word_by_word(staff_client, no_quadratic_diff):
+    # 25,000 characters without a sentence end: one sentence of 3,000 words, too many to pair
+    # word by word at once; the words found once on each side anchor the comparison.
     words = [f"word{n}" for n in range(3_000)]
     changed = [f"new{n}" if n % 50 == 0 else word for n, word in enumerate(words)]
     article, older, newer = saved_twice(f"<p>{' '.join(words)}</p>", f"<p>{' '.join(changed)}</p>")
@@ -878,77 +872,85 @@ def test_one_long_line_changed_in_many_places_gets_a_simplified_comparison_that_
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert text_diff.SIMPLIFIED in page
-    # Still complete: the whole changed stretch of both versions is there, marked.
-    assert "word50" in page and "new50" in page and "new2950" in page
-    assert '<span class="diff_chg">' in page
+    assert text_diff.SIMPLIFIED not in page
+    # Going back removes the new words and brings back the old ones, each marked where it is.
+    assert page.count("<del>new") == 60
+    assert "<del>new50</del><ins>word50</ins>" in page
+    assert "<del>new2950</del><ins>word2950</ins>" in page
 
 
-def test_a_small_edit_is_marked_word_by_word():
-    comparison = text_diff.side_by_side(
-        ["Title: Nerve blocks", "The usual dose is 5 mg a day.", "Rest after."],
-        ["Title: Nerve blocks", "The usual dose is 10 mg a day.", "Rest after.", "Call us."],
-        "older",
-        "newer",
+def test_a_small_edit_is_marked_word_by_word_in_formatted_text():
+    budget = text_diff.Budget()
+    marked = text_diff.rich_text(
+        "<p>The usual dose is <strong>5 mg</strong> a day.</p><p>Rest after.</p>",
+        "<p>The usual dose is <strong>10 mg</strong> a day.</p><p>Rest after.</p><p>Call us.</p>",
+        budget,
     )
 
-    assert '<td>The usual dose is <span class="diff_chg">5</span> mg a day.</td>' in comparison.html
-    assert '<td>The usual dose is <span class="diff_chg">10</span> mg a day.</td>' in comparison.html
-    assert '<span class="diff_add">Call us.</span>' in comparison.html
-    assert not comparison.simplified
+    assert marked == (
+        '<p class="diff-changed">The usual dose is '
+        "<del><strong>5</strong></del><ins><strong>10</strong></ins>"
+        "<strong> mg</strong> a day.</p><p>Rest after.</p>"
+        '<p class="diff-added"><ins>Call us.</ins></p>'
+    )
+    assert not budget.simplified
 
 
-def test_text_is_escaped_in_the_comparison():
-    comparison = text_diff.side_by_side(["<b>a</b> & b"], ["<script>x</script>"], "<old>", "new")
-    assert "<script>" not in comparison.html and "<b>" not in comparison.html
-    assert table_lines(comparison.html) == (["<b>a</b> & b"], ["<script>x</script>"])
-    assert "&lt;old&gt;" in comparison.html
+def test_text_is_escaped_and_only_known_tags_and_safe_links_come_through():
+    marked = text_diff.rich_text(
+        '<p>&lt;b&gt;a&lt;/b&gt; &amp; b <a href="https://example.org/?a=1&amp;b=&quot;2">ok</a></p>',
+        '<p onclick="x()"><script>alert(1)</script><img src=x onerror=alert(1)>'
+        '<a href="javascript:alert(1)">link</a> <a href="https://e.org/" onmouseover="x()">e</a>'
+        "<style>p{}</style><iframe>frame</iframe></p>",
+        text_diff.Budget(),
+    )
+
+    assert "&lt;b&gt;a&lt;/b&gt; &amp; b" in marked
+    assert '<a href="https://example.org/?a=1&amp;b=&quot;2" rel="noopener noreferrer">ok</a>' in marked
+    assert '<a href="https://e.org/" rel="noopener noreferrer">e</a>' in marked
+    # Only the tags the comparison writes itself; no attribute but its own.
+    assert set(re.findall(r"<(\w+)", marked)) <= {"p", "del", "ins", "a"}
+    assert set(re.findall(r" (\w+)=", marked)) <= {"class", "href", "rel"}
+    assert "alert" not in marked and "frame" not in marked and "javascript" not in marked
+    assert "link" in marked
 
 
-def table_lines(comparison_html: str) -> tuple[list[str], list[str]]:
-    """The old and new lines a comparison table shows, in order (empty cells left out)."""
-    old, new = [], []
-    for cells in re.findall(r"<tr>(.*?)</tr>", comparison_html):
-        tds = re.findall(r"<td[^>]*>(.*?)</td>", cells)
-        if len(tds) == 4:
-            for number, text, lines in ((tds[0], tds[1], old), (tds[2], tds[3], new)):
-                if number:
-                    lines.append(html.unescape(re.sub(r"<[^>]+>", "", text)))
-    return old, new
+def versions_shown(marked: str) -> tuple[list[str], list[str]]:
+    """The words of the older and the newer text a comparison shows (all but <ins>, all but <del>)."""
+
+    def words(text):
+        text = re.sub(r"</?(p|li|ul|ol|h4|h5|blockquote)\b[^>]*>|<br>", " ", text)
+        return html.unescape(re.sub(r"<[^>]+>", "", text)).split()
+
+    return words(re.sub(r"<ins>.*?</ins>", "", marked)), words(re.sub(r"<del>.*?</del>", "", marked))
 
 
 @pytest.mark.parametrize("budget", ["ample", "tight", "none"])
-def test_every_line_of_both_versions_is_shown_whatever_the_budget(monkeypatch, budget):
+def test_all_the_text_of_both_versions_is_shown_whatever_the_budget(monkeypatch, budget):
     limits = {"ample": (10**6, 10**6), "tight": (30, 50), "none": (0, 0)}[budget]
     monkeypatch.setattr(text_diff, "MAX_LINE_PAIRS", limits[0])
-    monkeypatch.setattr(text_diff, "MAX_TOTAL_WORD_PAIRS", limits[1])
-    monkeypatch.setattr(text_diff._Budget, "__init__", _budget_init(*limits))
+    monkeypatch.setattr(text_diff, "MAX_WORD_PAIRS", limits[1])
     generator = random.Random(13)
+    sentences = ["A b.", "A c.", "B.", "C d e.", "F.", "<strong>G</strong> h.", "I j k."]
+    simplified = set()
     for _ in range(200):
-        old = [
-            generator.choice(["a b", "a c", "b", "c d e", "f", f"g {n}"])
-            for n in range(generator.randint(0, 30))
-        ]
-        new = [
-            generator.choice(["a b", "a c", "b", "c d e", "h", f"g {n}"])
-            for n in range(generator.randint(0, 30))
-        ]
-
-        comparison = text_diff.side_by_side(old, new, "older", "newer", context=10**6)
-
-        assert table_lines(comparison.html) == (old, new)
-
-
-def _budget_init(line_pairs, word_pairs):
-    def init(self, line_pairs=line_pairs, word_pairs=word_pairs, work=0, simplified=False):
-        self.line_pairs, self.word_pairs, self.work, self.simplified = (
-            line_pairs,
-            word_pairs,
-            work,
-            simplified,
+        old, new = (
+            [
+                " ".join(generator.choice(sentences) for _ in range(generator.randint(1, 4)))
+                for _ in range(generator.randint(0, 8))
+            ]
+            for _ in range(2)
         )
+        old_html, new_html = ("".join(f"<p>{paragraph}</p>" for paragraph in side) for side in (old, new))
+        work = text_diff.Budget(*limits)
 
-    return init
+        marked = text_diff.rich_text(old_html, new_html, work)
+
+        simplified.add(work.simplified)
+        assert versions_shown(marked) == tuple(
+            " ".join(re.sub(r"<[^>]+>", "", paragraph) for paragraph in side).split() for side in (old, new)
+        )
+    assert simplified == ({False} if budget == "ample" else {False, True})
 
 
 def test_reverting_to_a_version_with_a_section_over_the_limit_is_refused_naming_it(staff_client):
