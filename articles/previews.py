@@ -45,13 +45,34 @@ def token_for(link: PreviewLink) -> str:
     return signing.dumps({"link": link.pk, "article": link.article_id}, salt=SALT, compress=True)
 
 
+def has_front_end(clinic: Clinic) -> bool:
+    """Whether the clinic's site (its own preview address, else FRONTEND_PREVIEW_URL) has a preview
+    page. Without one there are no links to make: staff use the admin's patient preview."""
+    return bool(clinic.preview_url_template or settings.FRONTEND_PREVIEW_URL)
+
+
 def frontend_url(link: PreviewLink) -> str:
-    # The clinic's own front end, else the install's (Clinic.preview_url).
-    return link.article.clinic.preview_url(token_for(link))
+    """The link's address on the clinic's front end (Clinic.preview_url); "" without a front end."""
+    clinic = link.article.clinic
+    return clinic.preview_url(token_for(link)) if has_front_end(clinic) else ""
 
 
-def active_links(article: Article):
-    return article.preview_links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+class ActiveLinks(list):
+    """The article's preview links that still open, each with ``site_url`` (its address on the
+    front end, "" without one); ``has_front_end`` says whether new links can be made."""
+
+    def __init__(self, links, *, has_front_end: bool):
+        super().__init__(links)
+        self.has_front_end = has_front_end
+
+
+def active_links(article: Article) -> ActiveLinks:
+    links = list(article.preview_links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()))
+    for link in links:
+        link.article = article  # the article (and clinic) in hand: no query per link
+        # Signed anew: the token carries its own time, but the link's expires_at still ends it.
+        link.site_url = frontend_url(link)
+    return ActiveLinks(links, has_front_end=has_front_end(article.clinic))
 
 
 def revoke(link: PreviewLink) -> None:

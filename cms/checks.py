@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
 FRONTEND_URL_SETTINGS = ["FRONTEND_ARTICLE_URL", "FRONTEND_PREVIEW_URL"]
+# Empty is a choice here: no front-end preview page, staff preview in the admin instead.
+OPTIONAL_FRONTEND_URL_SETTINGS = {"FRONTEND_PREVIEW_URL"}
 
 
 @register(Tags.security, deploy=True)
@@ -13,6 +15,8 @@ def check_frontend_urls(app_configs, **kwargs):
     """Search engines read FRONTEND_ARTICLE_URL in the JSON-LD; staff open FRONTEND_PREVIEW_URL."""
     warnings = []
     for name in FRONTEND_URL_SETTINGS:
+        if name in OPTIONAL_FRONTEND_URL_SETTINGS and not getattr(settings, name):
+            continue
         parts = urlsplit(getattr(settings, name))
         if parts.scheme != "https" or parts.hostname in (None, "localhost", "127.0.0.1"):
             warnings.append(

@@ -166,6 +166,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates and times read "30 Nov 2026, 15:28" throughout the admin (cms/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["cms.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -316,7 +318,14 @@ SPECTACULAR_SETTINGS = {
 # Editorial workflow
 CLINICAL_REVIEW_INTERVAL_MONTHS = env.int("CLINICAL_REVIEW_INTERVAL_MONTHS", default=12)
 # Where staff preview a draft on the real site; {token} is replaced by a signed preview token.
-FRONTEND_PREVIEW_URL = env.str("FRONTEND_PREVIEW_URL", default="http://localhost:3000/preview?token={token}")
+# Empty (the default): no front-end preview links, only the admin's own "Preview as a patient"
+# (a clinic may still set its own address). A default pointing at a front end that is not
+# running would hand staff links that open nothing.
+FRONTEND_PREVIEW_URL = env.str("FRONTEND_PREVIEW_URL", default="")
+if FRONTEND_PREVIEW_URL and "{token}" not in FRONTEND_PREVIEW_URL:
+    raise ImproperlyConfigured(
+        "FRONTEND_PREVIEW_URL must contain {token}, e.g. https://site.example/preview?token={token}"
+    )
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_MAX_AGE", default=60 * 60)
 
 # Medical content

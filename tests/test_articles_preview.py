@@ -141,7 +141,10 @@ def test_admin_gives_a_preview_link_built_from_the_frontend_preview_url(staff_cl
     assert (body["slug"], body["title"]) == (article.slug, "Nerve blocks")
 
 
-def test_admin_change_page_lists_the_active_preview_links_with_a_revoke_button(staff_client, editor):
+def test_admin_change_page_lists_the_active_preview_links_with_a_revoke_button(
+    staff_client, editor, settings
+):
+    settings.FRONTEND_PREVIEW_URL = "https://site.example/preview?token={token}"
     article = make_draft()
     active = previews.create_link(article, by=editor)
     revoked = previews.create_link(article, by=editor)

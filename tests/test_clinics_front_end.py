@@ -55,7 +55,8 @@ def test_jsonld_links_to_the_clinics_own_site(api):
     assert not mentions(own["jsonld"], "localhost:3000")
 
 
-def test_preview_links_open_the_clinics_own_front_end(staff):
+def test_preview_links_open_the_clinics_own_front_end(staff, settings):
+    settings.FRONTEND_PREVIEW_URL = "https://site.example/preview?token={token}"
     article = make_draft(
         clinic=make_clinic(preview_url_template="https://preview.wabash.example/p?t={token}")
     )
@@ -65,7 +66,13 @@ def test_preview_links_open_the_clinics_own_front_end(staff):
     default = previews.create_link(other, by=staff["wendy"])
 
     assert previews.frontend_url(link) == f"https://preview.wabash.example/p?t={previews.token_for(link)}"
-    assert previews.frontend_url(default).startswith("http://localhost:3000/preview?token=")
+    assert (
+        previews.frontend_url(default) == f"https://site.example/preview?token={previews.token_for(default)}"
+    )
+    # Without the install's address, only the clinic with its own has a front-end link.
+    settings.FRONTEND_PREVIEW_URL = ""
+    assert previews.frontend_url(link).startswith("https://preview.wabash.example/p?t=")
+    assert previews.frontend_url(default) == ""
 
 
 def test_a_clinics_own_origins_may_call_the_api_from_a_browser(api):

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -298,7 +298,9 @@ def admin_working_copy_changes():
 
     def create_and_revoke_a_preview_link_in_the_admin(client, pump, staff):
         client.force_login(staff["wendy"])
-        assert client.post(reverse("admin:articles_article_preview", args=[pump.pk])).status_code == 302
+        # Links are made only for a front end (without one, the admin's own preview is used).
+        with override_settings(FRONTEND_PREVIEW_URL="https://www.clinic.example/preview?token={token}"):
+            assert client.post(reverse("admin:articles_article_preview", args=[pump.pk])).status_code == 302
         link = pump.preview_links.get()
         assert wsgi_get(f"/api/v1/preview/{previews.token_for(link)}/")["status"] == 200
         revoke = reverse("admin:articles_article_revoke_preview", args=[pump.pk, link.pk])
