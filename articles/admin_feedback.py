@@ -1,0 +1,140 @@
+"""Live feedback while writing: the admin endpoint that grades unsaved text.
+
+The article form's script (static/articles/editor_feedback.js) posts the summary and the sections'
+HTML as the writer types; the answer is each part's words, reading time and grades, computed exactly
+as a save would compute them (``Section.derive``), so the live grade is the grade the writer gets.
+Nothing is stored: no article, version or log entry.
+"""
+
+import json
+import math
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.http import JsonResponse
+
+from articles import readability
+from articles.models import SECTION_BODY_MAX_LENGTH, Section
+from articles.readability import TextStatistics
+
+# Adults read plain English at about 238 words a minute (Brysbaert 2019, a meta-analysis of 190
+# studies); patient-education readers are often slower (reading while worried, in a second language,
+# or at a low reading level), so the estimate rounds down to 200 and never promises less than it takes.
+WORDS_PER_MINUTE = 200
+# Bounds on one request's work, which repeats at every pause in typing: sanitising a section costs
+# up to its characters times its nesting depth. 80 sections at the 30,000-character limit (what fits
+# in DATA_UPLOAD_MAX_MEMORY_SIZE) took 10-15 s; 300,000 characters take about 1 s at worst, and are
+# ten full sections or some 30 of the usual length. A longer article is graded when it is saved.
+MAX_SECTIONS = 100
+MAX_TOTAL_LENGTH = 300_000
+# The summary has no limit of its own in the model; a section's is more than any summary needs.
+SUMMARY_MAX_LENGTH = SECTION_BODY_MAX_LENGTH
+TOO_MUCH = "Too much text to grade as you type: the grades are measured when you save."
+
+
+class Refused(Exception):
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def grade_view(request, model_admin):
+    """POST {"summary": "...", "sections": [{"key": "...", "body": "<p>...</p>"}, ...]}: the grades.
+
+    Wrapped in admin_view by ArticleAdmin (staff login, CSRF). Anyone who may write an article in
+    some clinic may use it: it reads nothing from the database and grades only the text it is sent.
+    """
+    if request.method != "POST":
+        response = JsonResponse({"detail": "Send the text with POST."}, status=405)
+        response["Allow"] = "POST"
+        return response
+    if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+        raise PermissionDenied
+    try:
+        summary, sections = _parse(request)
+        return JsonResponse(grade(summary=summary, sections=sections))
+    except Refused as refusal:
+        return JsonResponse({"detail": refusal.detail}, status=refusal.status)
+
+
+def grade(*, summary: str, sections: list[dict]) -> dict:
+    """The feedback for a summary (plain text) and sections ({"key", "body" HTML})."""
+    graded = [_section_statistics(number, section) for number, section in enumerate(sections, 1)]
+    # As the saved article's grade: the formulas applied to its sections' summed counts.
+    article = sum(graded, TextStatistics())
+    return {
+        "target": settings.READABILITY_TARGET_GRADE,
+        "words_per_minute": WORDS_PER_MINUTE,
+        "article": _feedback(article),
+        "summary": _feedback(readability.measure(summary)),
+        "sections": [
+            {"key": section["key"], **_feedback(stats)}
+            for section, stats in zip(sections, graded, strict=True)
+        ],
+    }
+
+
+def _section_statistics(number: int, section: dict) -> TextStatistics:
+    draft = Section(body=section["body"])
+    try:
+        draft.derive()  # what save() computes: sanitised HTML, its plain text, the counts
+    except ValidationError:
+        raise Refused(400, _too_long(number)) from None
+    return draft.statistics
+
+
+def _feedback(statistics: TextStatistics) -> dict:
+    grades = [g for g in (statistics.flesch_kincaid_grade, statistics.smog_grade) if g is not None]
+    grade = max(grades, default=None)  # the harder one, as ReadabilityFields.reading_grade
+    return {
+        "words": statistics.words,
+        "reading_minutes": math.ceil(statistics.words / WORDS_PER_MINUTE),
+        "grade": grade,
+        "flesch_kincaid_grade": statistics.flesch_kincaid_grade,
+        "smog_grade": statistics.smog_grade,
+        "is_above_target": grade is not None and grade > settings.READABILITY_TARGET_GRADE,
+    }
+
+
+def _too_long(number: int) -> str:
+    return f"Section {number} is longer than the {SECTION_BODY_MAX_LENGTH:,} characters a section may have."
+
+
+def _parse(request) -> tuple[str, list[dict]]:
+    try:
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE, the limit of the article form's own save, Django
+        # refuses to read the body at all.
+        body = request.body
+    except RequestDataTooBig:
+        raise Refused(413, TOO_MUCH) from None
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, "Send the text as a JSON object.") from None
+    if not isinstance(data, dict):
+        raise Refused(400, "Send the text as a JSON object.")
+    summary = data.get("summary", "")
+    sections = data.get("sections", [])
+    if not isinstance(summary, str):
+        raise Refused(400, "The summary must be text.")
+    if len(summary) > SUMMARY_MAX_LENGTH:
+        raise Refused(400, f"The summary is longer than {SUMMARY_MAX_LENGTH:,} characters.")
+    if not isinstance(sections, list):
+        raise Refused(400, "Sections must be a list.")
+    if len(sections) > MAX_SECTIONS:
+        raise Refused(400, f"At most {MAX_SECTIONS} sections can be graded at once.")
+    parsed = []
+    for index, section in enumerate(sections):
+        if not isinstance(section, dict) or not isinstance(section.get("body", ""), str):
+            raise Refused(400, f"Section {index + 1} must have its text as body.")
+        key = section.get("key", str(index))
+        if not isinstance(key, str) or len(key) > 100:
+            raise Refused(400, f"Section {index + 1} has a key that is not a short text.")
+        body = section.get("body", "")
+        if len(body) > SECTION_BODY_MAX_LENGTH:
+            raise Refused(400, _too_long(index + 1))  # before sanitising: its cost
+        parsed.append({"key": key, "body": body})
+    if len(summary) + sum(len(section["body"]) for section in parsed) > MAX_TOTAL_LENGTH:
+        raise Refused(413, TOO_MUCH)
+    return summary, parsed
