@@ -15,11 +15,21 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from articles import previews, publishing, revisions, snapshots, workflow
+from articles.admin_feedback import grade_view
 from articles.admin_import import import_article_view
-from articles.forms import ArticleAdminForm, ReviewForm, TopicProposalForm, TransitionForm
+from articles.admin_preview import patient_preview_view
+from articles.forms import (
+    ArticleAdminForm,
+    ChildRowsFormSet,
+    LoadedChoiceAutocompleteSelect,
+    ReviewForm,
+    TopicProposalForm,
+    TransitionForm,
+)
 from articles.models import (
     Article,
     ArticleCondition,
@@ -37,11 +47,13 @@ from articles.models import (
     Section,
     TopicProposal,
 )
-from articles.states import State
+from articles.rich_text import sanitize_rich_text
+from articles.states import State, badge
 from clinics import roles
-from clinics.models import Clinic
+from clinics.models import Clinic, Membership
 from clinics.roles import ClinicScopedAdmin
 from cms.lib.admin import BoundedDateHierarchy, RetryOnUniqueRace
+from cms.lib.dates import local_datetime
 
 
 class EditableWithArticle:
@@ -55,6 +67,24 @@ class EditableWithArticle:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and workflow.can_edit(request.user, obj)
+
+
+class ChildRowsInline:
+    """An article's ordered children: saved in an order no unique constraint trips on, with
+    autocomplete pickers that show each row's choice from the row (loaded with it, one query)."""
+
+    formset = ChildRowsFormSet
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows.select_related(*self.autocomplete_fields) if self.autocomplete_fields else rows
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = LoadedChoiceAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def grades_html(obj) -> str:
@@ -78,40 +108,65 @@ def grades_html(obj) -> str:
     return format_html('<span class="readability-within-target">Within target.</span> {}', grades)
 
 
-class SectionInline(EditableWithArticle, SortableStackedInline):
+class SectionInline(EditableWithArticle, ChildRowsInline, SortableStackedInline):
     model = Section
     extra = 0
-    fields = ["heading", "body", "anchor", "reading_level"]
-    readonly_fields = ["anchor", "reading_level"]
+    fields = ["heading", "body", "link_to_section", "reading_level"]
+    readonly_fields = ["link_to_section", "reading_level"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        # Read-only: the text as a reader sees it, not its HTML.
+        return ["formatted_body" if field == "body" else field for field in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "formatted_body"]
+
+    @admin.display(description="text")
+    def formatted_body(self, section):
+        # Sanitised again: this page is on the admin's own site.
+        return mark_safe(f'<div class="section-text">{sanitize_rich_text(section.body)}</div>')
+
+    @admin.display(description="link to this section")
+    def link_to_section(self, section):
+        if not section.anchor:
+            return "Made from the heading when the section is first saved."
+        return format_html(
+            '<code>#{}</code> <span class="help">Front ends link to this section with it; it is made '
+            "from the first heading and then kept, so links keep working when the heading changes.</span>",
+            section.anchor,
+        )
 
     @admin.display(description="reading level")
     def reading_level(self, section):
         return grades_html(section) if section.pk else "Measured when the section is saved."
 
 
-class ArticleConditionInline(EditableWithArticle, SortableTabularInline):
+class ArticleConditionInline(EditableWithArticle, ChildRowsInline, SortableTabularInline):
     model = ArticleCondition
     extra = 0
     autocomplete_fields = ["condition"]
 
 
-class ArticleRiskInline(EditableWithArticle, SortableTabularInline):
+class ArticleRiskInline(EditableWithArticle, ChildRowsInline, SortableTabularInline):
     model = ArticleRisk
     extra = 0
     autocomplete_fields = ["risk"]
 
 
-class CandidateCriterionInline(EditableWithArticle, SortableTabularInline):
+class CandidateCriterionInline(EditableWithArticle, ChildRowsInline, SortableTabularInline):
     model = CandidateCriterion
     extra = 0
 
 
-class ContraindicationInline(EditableWithArticle, SortableTabularInline):
+class ContraindicationInline(EditableWithArticle, ChildRowsInline, SortableTabularInline):
     model = Contraindication
     extra = 0
 
 
-class ReferenceInline(EditableWithArticle, SortableTabularInline):
+class ReferenceInline(EditableWithArticle, ChildRowsInline, SortableTabularInline):
     model = Reference
     extra = 0
     fields = ["title", "url", "doi", "pubmed_id", "accessed_on"]
@@ -146,7 +201,7 @@ class PublicationInline(ReadOnlyInline):
         until = publication.live_until
         if until is not None and until <= publication.live_from:
             return "never went live (replaced or withdrawn before its time)"
-        return "—" if until is None else timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+        return "—" if until is None else local_datetime(until)
 
 
 class ClinicalReviewInline(ReadOnlyInline):
@@ -256,6 +311,13 @@ class ArticleAdmin(
 ):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        # Live grades, a local draft and the unsaved-changes warning while writing (admin_feedback.py).
+        # State badges and read-only notices (editorial.css) on the list and the article page.
+        css = {"all": ["articles/editor_feedback.css", "articles/editorial.css"]}
+        js = ["articles/editor_feedback.js"]
+
     list_display = [
         "title",
         "clinic",
@@ -315,7 +377,7 @@ class ArticleAdmin(
 
     @admin.display(description="state")
     def state(self, article):
-        return workflow.state_of(article).label
+        return badge(workflow.state_of(article))
 
     @admin.display(description="reading grade", ordering="smog_grade")
     def reading_grade(self, article):
@@ -385,6 +447,11 @@ class ArticleAdmin(
                 "can_record_review": request.user.has_perm(workflow.REVIEW_PERMISSION, obj),
                 "can_preview": self.has_view_permission(request, obj),
                 "preview_links": previews.active_links(obj),
+                "read_only_reason": (
+                    ""
+                    if self.has_change_permission(request, obj)
+                    else read_only_reason(request.user, obj, state)
+                ),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -397,6 +464,7 @@ class ArticleAdmin(
                 name="articles_article_transition",
             ),
             path("import/", view(self.import_view), name="articles_article_import"),
+            path("grade/", view(self.grade_view), name="articles_article_grade"),
             path("<path:object_id>/review/", view(self.review_view), name="articles_article_review"),
             path(
                 "<path:object_id>/history/compare/", view(self.compare_view), name="articles_article_compare"
@@ -416,11 +484,20 @@ class ArticleAdmin(
                 view(require_POST(self.revoke_preview_view)),
                 name="articles_article_revoke_preview",
             ),
+            path(
+                "<path:object_id>/patient-preview/",
+                view(patient_preview_view),
+                {"model_admin": self},
+                name="articles_article_patient_preview",
+            ),
             *super().get_urls(),
         ]
 
     def import_view(self, request):
         return import_article_view(request, self)
+
+    def grade_view(self, request):
+        return grade_view(request, self)
 
     def _article_or_404(self, request, object_id) -> Article:
         article = self.get_object(request, unquote(object_id))
@@ -452,7 +529,12 @@ class ArticleAdmin(
         if action is None:
             raise Http404("No such workflow action.")
         if not request.user.has_perm(action.permission, article):
-            raise PermissionDenied
+            who = (
+                "a writer, clinical reviewer"
+                if action.permission == workflow.EDIT_PERMISSION
+                else "a clinical reviewer"
+            )
+            raise PermissionDenied(f"“{action.label}” needs {who} or clinic admin of {article.clinic.name}.")
         # The version the reviewer read: the one the change page showed (?version=), else this one.
         opened = request.GET.get("version", str(article.lock_version))
         form = TransitionForm(request.POST or None, action=action, initial={"version": opened})
@@ -488,7 +570,10 @@ class ArticleAdmin(
     def review_view(self, request, object_id):
         article = self._article_or_404(request, object_id)
         if not request.user.has_perm(workflow.REVIEW_PERMISSION, article):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Recording a clinical review needs a clinical reviewer or clinic admin of "
+                f"{article.clinic.name}."
+            )
         form = ReviewForm(request.POST or None, article=article)
         if request.method == "POST" and form.is_valid():
             try:
@@ -503,6 +588,8 @@ class ArticleAdmin(
     def history_view(self, request, object_id, extra_context=None):
         article = self._article_or_404(request, object_id)
         versions = list(revisions.versions_of(article))
+        for number, version in zip(range(len(versions), 0, -1), versions, strict=True):
+            version.number = number  # newest first: the first saved is version 1
         return self._render(
             request,
             "history.html",
@@ -528,7 +615,7 @@ class ArticleAdmin(
             "compare.html",
             article,
             title=f"Changes to {article}",
-            diff=revisions.diff_table(older, newer),
+            diff=revisions.compare_versions(older, newer).html,
         )
 
     def revert_view(self, request, object_id, version_id):
@@ -536,7 +623,6 @@ class ArticleAdmin(
         if not self.has_change_permission(request, article):
             raise PermissionDenied
         version = get_object_or_404(revisions.versions_of(article), pk=version_id)
-        current = revisions.versions_of(article).first()
         if request.method == "POST":
             try:
                 workflow.revert(article, version, by=request.user)
@@ -553,11 +639,20 @@ class ArticleAdmin(
             article,
             title=f"Revert {article}",
             version=version,
-            diff=revisions.diff_table(version, current) if current and current != version else "",
+            version_label=revisions.describe(version),
+            comparison=revisions.compare_with_working_copy(article, version),
         )
 
     def create_preview_view(self, request, object_id):
         article = self._article_or_404(request, object_id)
+        if not previews.has_front_end(article.clinic):
+            self.message_user(
+                request,
+                "There is no preview page on your site to link to (a clinic admin can set the clinic's "
+                "front-end preview address). Use “Preview as a patient” instead.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(self._change_url(article))
         link = previews.create_link(article, by=request.user)
         self.message_user(
             request,
@@ -580,19 +675,56 @@ def public_summary(article: Article) -> list[str]:
     lines = []
     for publication in Publication.objects.filter(article=article).unfinished(now).order_by("live_from"):
         approved = f"approved by {publication.approved_by_name or 'an editor'}"
-        approved += f" on {timezone.localtime(publication.approved_at):%Y-%m-%d %H:%M}"
+        approved += f" on {local_datetime(publication.approved_at)}"
         until = publication.live_until
-        ending = f", until {timezone.localtime(until):%Y-%m-%d %H:%M}" if until else ""
+        ending = f", until {local_datetime(until)}" if until else ""
         if publication.live_from <= now:
-            lines.append(
-                f"Live since {timezone.localtime(publication.live_from):%Y-%m-%d %H:%M}{ending} ({approved})."
-            )
+            lines.append(f"Live since {local_datetime(publication.live_from)}{ending} ({approved}).")
         else:
             lines.append(
-                f"A new version goes live at {timezone.localtime(publication.live_from):%Y-%m-%d %H:%M}"
-                f"{ending} ({approved})."
+                f"A new version goes live at {local_datetime(publication.live_from)}{ending} ({approved})."
             )
     return lines
+
+
+def _who_may(article: Article, roles_: tuple[str, ...]) -> str:
+    """ "Dr Rahul Rao, Cora Smith" (at most five) holding one of ``roles_`` in the article's clinic."""
+    people = (
+        Membership.objects.filter(Q(clinic=article.clinic_id) | Q(clinic__isnull=True), role__in=roles_)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    names = list(dict.fromkeys(m.user.get_full_name() or m.user.get_username() for m in people[:20]))[:5]
+    return ", ".join(names)
+
+
+def read_only_reason(user, article: Article, state: State) -> str:
+    """Why this person cannot change the article now, and who can act next, in a sentence or two."""
+    approvers = _who_may(article, (Membership.Role.REVIEWER, Membership.Role.CLINIC_ADMIN))
+    reviewers = f"A clinical reviewer or clinic admin of {article.clinic.name}"
+    reviewers += f" ({approvers})" if approvers else ""
+    if not user.has_perm(workflow.EDIT_PERMISSION, article):
+        editors = _who_may(article, tuple(Membership.Role))
+        editors = f" ({editors})" if editors else ""
+        return (
+            "You can read this article but not change it: your role does not include editing "
+            f"{article.clinic.name}'s articles. Its writers and reviewers can{editors}."
+        )
+    if article.status == Article.Status.IN_REVIEW:
+        reason = (
+            "This article is waiting for a clinical reviewer, so it cannot be edited now. "
+            f"{reviewers} approves it or sends it back."
+        )
+        if any(action.name == "withdraw" for action in workflow.available_actions(user, article, state)):
+            reason += " To change it yourself, use “Back to draft”, then submit it again."
+        return reason
+    if article.status == Article.Status.ARCHIVED:
+        return (
+            "This article is archived, kept for the record, so it cannot be edited. "
+            f"{reviewers} can bring it back as a draft."
+        )
+    return "You can read this article but not change it."
 
 
 def changes_since_approval(article: Article) -> str:
@@ -603,7 +735,7 @@ def changes_since_approval(article: Article) -> str:
     return revisions.diff_snapshots(
         snapshots.from_content(approved.content),
         snapshots.of_working_copy(article),
-        f"Approved version (live from {timezone.localtime(approved.live_from):%Y-%m-%d %H:%M})",
+        f"Approved version (live from {local_datetime(approved.live_from)})",
         "This version (the working copy)",
     )
 

@@ -616,7 +616,7 @@ class ArticleTransition(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.from_state} -> {self.to_state}"
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class ClinicalReview(models.Model):

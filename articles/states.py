@@ -12,6 +12,7 @@ scheduled version goes live, or a take-down time passes, with no job to update a
 """
 
 from django.db import models
+from django.utils.html import format_html
 
 
 class State(models.TextChoices):
@@ -41,3 +42,10 @@ def derive(status: str, *, is_live: bool, is_scheduled: bool) -> State:
     if is_scheduled:
         return State.SCHEDULED
     return State.LIVE if is_live else State.EXPIRED
+
+
+def badge(state) -> str:
+    """A state as a badge (articles/static/articles/editorial.css): the words say the state, the
+    colour only repeats it."""
+    state = State(state)
+    return format_html('<span class="state-badge state-{}">{}</span>', state.value, state.label)

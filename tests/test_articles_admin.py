@@ -31,14 +31,14 @@ def change_url(article) -> str:
 
 
 def column(response, field: str) -> dict[str, str]:
-    """A changelist column as {text of the row's link: text of the ``field`` cell}."""
+    """A changelist column as {text of the row's link: text of the ``field`` cell, without markup}."""
     rows = re.findall(r"<tr>(.*?)</tr>", response.content.decode(), re.S)
     cells = {}
     for row in rows:
         link = re.search(r'<th class="field-[^"]+"><a href="[^"]+">(.*?)</a></th>', row)
         cell = re.search(rf'<td class="field-{field}[^"]*">(.*?)</td>', row)
         if link and cell:
-            cells[link.group(1)] = cell.group(1)
+            cells[link.group(1)] = re.sub(r"<[^>]+>", "", cell.group(1))
     return cells
 
 

@@ -118,3 +118,14 @@ def test_load_demo_creates_writer_and_reviewer_logins_with_roles_in_the_demo_cli
     assert not users.get(username="writer").groups.exists()
     assert "Demo login: writer / " in output
     assert "Demo login: reviewer / " in output
+
+
+def test_the_demo_writer_finds_the_demo_draft_on_their_desk(client):
+    call_command("load_demo", create_admin=True)
+    client.force_login(get_user_model().objects.get(username="writer"))
+
+    html = client.get("/admin/").content.decode()
+
+    drafts = html.split('id="desk-my-drafts"')[1].split("</section>")[0]
+    assert "Epidural steroid injections" in drafts
+    assert "Intrathecal pump implants" not in drafts

@@ -739,7 +739,7 @@ def workflow_panel(response) -> tuple[str, str, list[str]]:
     """The state shown on the change page (its data-state and label) and the sentences about what
     is live."""
     html = response.content.decode()
-    shown = re.search(r'<strong id="workflow-status" data-state="(\w+)">(.*?)</strong>', html)
+    shown = re.search(r'<strong id="workflow-status" data-state="(\w+)"[^>]*>(.*?)</strong>', html)
     summary = re.search(r'<div id="public-summary">(.*?)</div>', html, re.S).group(1)
     return (
         shown.group(1),
@@ -766,8 +766,8 @@ def test_change_page_of_an_article_with_changes_says_what_patients_read_meanwhil
 
     assert (value, label) == ("live_with_changes", "Live with unpublished changes")
     assert sentences == [
-        f"Live since {live_since:%Y-%m-%d %H:%M} (approved by an editor on "
-        f"{timezone.localtime(publication.approved_at):%Y-%m-%d %H:%M}).",
+        f"Live since {live_since:%-d %b %Y, %H:%M} (approved by an editor on "
+        f"{timezone.localtime(publication.approved_at):%-d %b %Y, %H:%M}).",
         "You are editing the working copy: patients keep reading the approved version until a "
         "reviewer approves these changes.",
     ]
@@ -786,9 +786,9 @@ def test_change_page_of_a_live_article_with_a_newer_version_scheduled_says_when_
 
     assert (value, label) == ("scheduled", "Scheduled")
     assert sentences[0].startswith("Live since ")
-    assert f", until {timezone.localtime(goes_live):%Y-%m-%d %H:%M}" in sentences[0]
+    assert f", until {timezone.localtime(goes_live):%-d %b %Y, %H:%M}" in sentences[0]
     assert sentences[1].startswith(
-        f"A new version goes live at {timezone.localtime(goes_live):%Y-%m-%d %H:%M}"
+        f"A new version goes live at {timezone.localtime(goes_live):%-d %b %Y, %H:%M}"
     )
     assert "(approved by ruth on " in sentences[1]
 
@@ -882,7 +882,7 @@ def test_article_changelist_shows_the_state_of_each_article(client, login):
 
     model_admin = response.context["cl"].model_admin
     assert {a.title: model_admin.state(a) for a in response.context["cl"].result_list} == {
-        made.label: made.label for made in State
+        made.label: f'<span class="state-badge state-{made.value}">{made.label}</span>' for made in State
     }
 
 

@@ -1,10 +1,14 @@
-"""JSON errors for API clients: under /api/ every error is a JSON object, never an HTML page."""
+"""JSON errors for API clients: under /api/ every error is a JSON object, never an HTML page.
+Staff in the admin get its own look instead: what happened, and the way back."""
 
 import sys
 
+from django.contrib import admin
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from rest_framework.views import exception_handler
 
@@ -48,15 +52,41 @@ def bad_request(request, exception):
     return defaults.bad_request(request, exception)
 
 
+def _is_admin(request) -> bool:
+    return request.path.startswith("/admin/") and getattr(request, "user", None) is not None
+
+
+def _admin_error(request, template: str, status: int, exception) -> TemplateResponse:
+    """An admin page in the admin's own look that says what happened and links back."""
+    back = request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or back == (
+        request.build_absolute_uri()
+    ):
+        back = ""
+    context = {
+        **admin.site.each_context(request),
+        "title": "You cannot do this" if status == 403 else "Page not found",
+        # Only messages written for people: PermissionDenied("...") in our views; not Django's own.
+        "reason": str(exception) if status == 403 and exception and str(exception) else "",
+        "back": back,
+    }
+    response = TemplateResponse(request, template, context, status=status)
+    return response.render()
+
+
 def permission_denied(request, exception):
     if _is_api(request):
         return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    if _is_admin(request) and request.user.is_active and request.user.is_staff:
+        return _admin_error(request, "admin/careleaf_403.html", 403, exception)
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception):
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
+    if _is_admin(request) and request.user.is_active and request.user.is_staff:
+        return _admin_error(request, "admin/careleaf_404.html", 404, None)
     return defaults.page_not_found(request, exception)
 
 

@@ -4,10 +4,11 @@ from collections import Counter
 
 import reversion
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from reversion.models import Version
+from reversion.models import Revision, Version
 
 from articles import publishing
 from articles.management.commands import _demo_content as demo
@@ -83,10 +84,25 @@ class Command(BaseCommand):
             if role:
                 # The demo clinic's staff: what they see and touch is Lafayette Pain Care's.
                 roles.grant(user, role, Clinic.objects.filter(slug=demo.CLINIC["slug"]).first())
+            if role == "Writer":
+                _credit_demo_drafts(user)
             where = f"  ({role}, {demo.CLINIC['name']})" if role else ""
             lines.append(f"Demo login: {username} / {password}{where}")
         lines.append("  (shown only this once; change them with `manage.py changepassword <name>`)")
         self.stdout.write(self.style.WARNING("\n".join(lines)))
+
+
+def _credit_demo_drafts(writer) -> None:
+    """The demo's drafts were started by the demo writer: they are on the writer's desk ("My drafts")."""
+    drafts = Article.objects.filter(
+        slug__in=[spec["slug"] for spec in demo.ARTICLES if spec["state"] == "draft"]
+    )
+    Revision.objects.filter(
+        user__isnull=True,
+        comment="Demo content",
+        version__content_type=ContentType.objects.get_for_model(Article),
+        version__object_id__in=[str(pk) for pk in drafts.values_list("pk", flat=True)],
+    ).update(user=writer)
 
 
 @transaction.atomic
