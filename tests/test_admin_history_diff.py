@@ -206,8 +206,12 @@ def test_the_columns_name_each_version_by_number_author_and_time(named_staff):
     ) in page
     assert '<tr><th scope="row">Title</th><td>Nerve blocks<ins> explained</ins></td></tr>' in page
     history = client.get(history_url(article)).content.decode()
-    assert re.search(r"<td>Version 2</td>\s*<td>30\xa0Nov\xa02026, 16:45</td>\s*<td>Rahul Reviewer</td>", history)
-    assert re.search(r"<td>Version 1</td>\s*<td>30\xa0Nov\xa02026, 14:02</td>\s*<td>Wendy Writer</td>", history)
+    assert re.search(
+        r"<td>Version 2</td>\s*<td>30\xa0Nov\xa02026, 16:45</td>\s*<td>Rahul Reviewer</td>", history
+    )
+    assert re.search(
+        r"<td>Version 1</td>\s*<td>30\xa0Nov\xa02026, 14:02</td>\s*<td>Wendy Writer</td>", history
+    )
 
 
 def test_the_revert_page_marks_what_goes_in_red_and_what_comes_back_in_green_and_asks_first(named_staff):
