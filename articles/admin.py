@@ -602,7 +602,12 @@ class ArticleAdmin(
 
     def compare_view(self, request, object_id):
         article = self._article_or_404(request, object_id)
-        versions = {version.pk: version for version in revisions.versions_of(article)}
+        try:
+            chosen = [int(request.GET["a"]), int(request.GET["b"])]
+        except (KeyError, ValueError):
+            chosen = []
+        # Only the two versions asked for: an article's versions each hold all its text.
+        versions = {version.pk: version for version in revisions.versions_of(article).filter(pk__in=chosen)}
         try:
             older, newer = sorted(
                 (versions[int(request.GET["a"])], versions[int(request.GET["b"])]), key=lambda v: v.pk

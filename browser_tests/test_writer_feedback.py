@@ -25,7 +25,7 @@ def test_a_writer_sees_the_grade_change_while_typing_and_gets_the_unsaved_text_b
     live_server, new_page, make_staff, artifacts
 ):
     clinic = make_clinic(name="Lafayette Pain Care", slug="lafayette-pain-care")
-    make_staff("wendy", "Writer")
+    writer = make_staff("wendy", "Writer")
     article = make_draft(title="Intrathecal pumps", slug="intrathecal-pumps", clinic=clinic)
     make_section(article=article, position=1, heading="What is it?", body=EASY)
     versions = Version.objects.count()
@@ -71,13 +71,13 @@ def test_a_writer_sees_the_grade_change_while_typing_and_gets_the_unsaved_text_b
     assert "practitioners evaluate comprehensively" in article.sections.get().body
     expect(section_grade).to_contain_text("Above target: Grade 29.9")
     assert page.locator("#local-draft-offer").count() == 0
-    assert page.evaluate(f"localStorage.getItem('careleaf:article-draft:{article.pk}')") is None
+    assert page.evaluate(f"localStorage.getItem('careleaf:article-draft:{writer.pk}:{article.pk}')") is None
     assert csp_violations(page) == []
 
 
 def test_a_new_article_is_kept_in_the_browser_until_it_is_saved(live_server, new_page, make_staff):
     clinic = make_clinic(name="Lafayette Pain Care", slug="lafayette-pain-care")
-    make_staff("wendy", "Writer")
+    writer = make_staff("wendy", "Writer")
     page = new_page()
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -113,6 +113,38 @@ def test_a_new_article_is_kept_in_the_browser_until_it_is_saved(live_server, new
     choose_autocomplete(page, "id_clinic", clinic.name)
     page.click("input[name=_continue]")
     page.wait_for_selector("#workflow-panel")
-    assert page.evaluate("localStorage.getItem('careleaf:article-draft:new')") is None
+    assert page.evaluate(f"localStorage.getItem('careleaf:article-draft:{writer.pk}:new')") is None
     assert page.locator("#local-draft-offer").count() == 0
     assert csp_violations(page) == []
+
+
+def test_another_person_at_the_same_computer_is_never_offered_the_unsaved_text(
+    live_server, new_page, make_staff
+):
+    clinic = make_clinic(name="Lafayette Pain Care", slug="lafayette-pain-care")
+    make_staff("wendy", "Writer")
+    make_staff("walter", "Writer")
+    article = make_draft(title="Intrathecal pumps", slug="intrathecal-pumps", clinic=clinic)
+    make_section(article=article, position=1, heading="What is it?", body=EASY)
+    change_page = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    drafts = "Object.keys(localStorage).filter(key => key.startsWith('careleaf:article-draft:'))"
+    page = new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, live_server, "wendy")
+    page.goto(change_page)
+    page.locator("#sections-0 [contenteditable=true]").click()
+    page.keyboard.type(" Unsaved words of Wendy's.")
+    expect(page.locator("#live-grade-sections-0")).to_contain_text("Grade")
+
+    # Her session ends without a logout (a closed tab, an expired session): the text stays hers.
+    page.context.clear_cookies()
+    log_in(page, live_server, "walter")
+    page.goto(change_page)
+    page.wait_for_selector("#workflow-panel")
+    assert page.locator("#local-draft-offer").count() == 0
+    assert len(page.evaluate(drafts)) == 1
+
+    # Logging out forgets every kept draft in this browser.
+    page.click("#logout-form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.evaluate(drafts) == []

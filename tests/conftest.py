@@ -13,6 +13,18 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(config, items):
+    # A transactional test empties every table when it ends, the rows the migrations made too (the
+    # role groups and their permissions). pytest-django runs such tests last, but pytest-xdist may
+    # hand a worker other tests after one: each must put those rows back (serialized_rollback).
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )
+
+
 @pytest.fixture
 def api():
     return APIClient()

@@ -199,7 +199,7 @@ def citation_permissions(group: str) -> set[str]:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_grants_the_roles_citation_permissions_and_takes_back_only_those():
     migrate(BEFORE)
     # An earlier transactional test may have emptied every table: the groups are made here. A

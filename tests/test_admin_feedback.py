@@ -187,6 +187,12 @@ def test_only_post_is_answered(writer, method):
         ('{"sections": [7]}', "Section 1 must have its text as body."),
         ('{"sections": [{"body": null}]}', "Section 1 must have its text as body."),
         ('{"sections": [{"key": {"a": 1}, "body": ""}]}', "Section 1 has a key that is not a short text."),
+        ("[" * 100_000, "Send the text as a JSON object."),  # nested past Python's recursion limit
+        (
+            '{"sections": [{"body": "<p>\\ud800</p>"}]}',
+            "The text holds a character that is not valid Unicode.",
+        ),
+        ('{"summary": "\\udfff"}', "The text holds a character that is not valid Unicode."),
     ],
 )
 def test_malformed_requests_get_a_400_that_says_what_is_wrong(writer, body, detail):
@@ -232,3 +238,39 @@ def test_more_text_than_a_live_grade_may_take_gets_a_413_that_points_to_saving(w
     assert response.status_code == 413
     assert response.json() == {"detail": TOO_MUCH}
     assert post(writer, {"sections": sections[:-1]}).status_code == 200
+
+
+def test_a_form_post_is_refused_with_415_not_a_server_error(writer):
+    response = writer.post(GRADE, data={"summary": "Some text."})  # multipart, as a form sends it
+
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+
+
+def test_a_second_grading_while_one_runs_is_told_to_wait(writer, monkeypatch):
+    from articles import admin_feedback
+
+    def grade_while_another_request_arrives(**text):
+        during.append(post(writer, {"sections": [{"body": EASY}]}))
+        return real_grade(**text)
+
+    during, real_grade = [], admin_feedback.grade
+    monkeypatch.setattr(admin_feedback, "grade", grade_while_another_request_arrives)
+
+    assert post(writer, {"sections": [{"body": EASY}]}).status_code == 200
+    assert during[0].status_code == 429
+    monkeypatch.setattr(admin_feedback, "grade", real_grade)
+    assert post(writer, {"sections": [{"body": EASY}]}).status_code == 200  # a short one leaves no pause
+
+
+def test_a_long_grading_is_followed_by_a_pause_as_long(writer, monkeypatch):
+    from articles import admin_feedback
+
+    clock = iter([100.0, 103.0])  # the grading took three seconds
+    monkeypatch.setattr(admin_feedback, "monotonic", lambda: next(clock))
+
+    assert post(writer, {"sections": [{"body": EASY}]}).status_code == 200
+    refused = post(writer, {"sections": [{"body": EASY}]})
+
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": "Still grading your last change: the grade follows in a moment."}

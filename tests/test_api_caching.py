@@ -342,7 +342,7 @@ def test_a_cache_hit_does_not_enter_django(pump, monkeypatch):
     assert second["headers"]["etag"] == first["headers"]["etag"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_cache_hit_keeps_no_connection_past_conn_max_age(monkeypatch):
     """A hit never reaches Django, whose request_finished closes an expired connection: the
     response cache must, or DJANGO_CONN_MAX_AGE=0 would keep one open per worker for ever."""
@@ -547,7 +547,7 @@ def test_rebuild_all_renders_the_public_json_again_and_keeps_the_etag_of_what_di
     assert other.title == "Other"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_vocabulary_change_outside_any_transaction_renders_the_stored_json_again_after_commit(api):
     condition = make_condition(slug="knee-pain", name="Knee pain")
     article = make_article(slug="committed", conditions=[condition], sections=1)

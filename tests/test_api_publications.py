@@ -284,7 +284,7 @@ def test_publishing_mechanics_keep_one_window_after_another_for_an_article(pump)
         assert list(Publication.objects.filter(article=pump).visible(moment)) == [expected]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_script_that_edits_a_live_article_outside_any_transaction_leaves_it_live_with_changes(api):
     article = make_article(slug="pump", title="Intrathecal pumps", sections=1)
     section = article.sections.get()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from api.publications import build_missing
 from articles.models import ArticleTransition, Publication
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [("articles", "0006_section_body_limit")]
 

@@ -495,7 +495,7 @@ def test_revert_to_an_address_another_article_took_since_is_refused_and_changes_
 
 
 # Committed transactions: SQLite (like PostgreSQL) checks foreign keys only at commit.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_revert_to_a_version_whose_clinic_was_deleted_since_answers_without_a_server_error(staff_client):
     old_clinic, new_clinic = make_clinic(), make_clinic()
     article = add_article(staff_client, old_clinic, sections=[("Does it hurt?", "<p>A little.</p>")])

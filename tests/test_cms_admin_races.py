@@ -127,7 +127,7 @@ def _saving_at_once(tmp_path, monkeypatch, django_user_model, options: dict) -> 
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's locking; PostgreSQL's is in system_tests")
 def test_two_simultaneous_saves_of_one_article_on_sqlite_give_the_conflict_message(
     tmp_path, monkeypatch, django_user_model
@@ -146,7 +146,7 @@ def test_two_simultaneous_saves_of_one_article_on_sqlite_give_the_conflict_messa
     assert outcomes["title"] == "Saved by first"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's locking")
 def test_without_immediate_transactions_the_same_two_saves_were_a_database_locked_error(
     tmp_path, monkeypatch, django_user_model

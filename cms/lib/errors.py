@@ -59,9 +59,9 @@ def _is_admin(request) -> bool:
 def _admin_error(request, template: str, status: int, exception) -> TemplateResponse:
     """An admin page in the admin's own look that says what happened and links back."""
     back = request.headers.get("referer", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or back == (
-        request.build_absolute_uri()
-    ):
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or back == (request.build_absolute_uri()):
         back = ""
     context = {
         **admin.site.each_context(request),

@@ -12,8 +12,13 @@
     return; // the article list or another page that shares the admin's media
   }
   const GRADE_URL = `${PATH[1]}grade/`;
-  const DRAFT_KEY = `careleaf:article-draft:${PATH[2] ? decodeURIComponent(PATH[2]) : "new"}`;
-  const NEW_DRAFT_KEY = "careleaf:article-draft:new";
+  // Drafts are kept per person (cms/templates/admin/base_site.html names them): on a shared clinic
+  // computer nobody is offered another person's unsaved text; logging out clears them
+  // (cms/static/cms/admin_careleaf.js).
+  const USER = document.querySelector("meta[name='careleaf-user']")?.content || "anonymous";
+  const DRAFT_PREFIX = `careleaf:article-draft:${USER}:`;
+  const DRAFT_KEY = `${DRAFT_PREFIX}${PATH[2] ? decodeURIComponent(PATH[2]) : "new"}`;
+  const NEW_DRAFT_KEY = `${DRAFT_PREFIX}new`;
   const editors = new Map(); // textarea id -> the rich-text editor made for it
   const pending = new Map(); // textarea id -> restored HTML for an editor still starting
 
@@ -137,6 +142,7 @@
 
   let gradeTimer = null;
   let gradeRequest = 0;
+  let gradeInFlight = null; // the AbortController of the request still on its way
 
   function scheduleGrade() {
     clearTimeout(gradeTimer);
@@ -149,10 +155,14 @@
       sections: rows.map((row) => ({ key: row.id, body: row.querySelector("textarea[name$='-body']").value })),
     };
     const request = ++gradeRequest;
+    // Typing went on: the server need not finish grading text the page would throw away.
+    gradeInFlight?.abort();
+    gradeInFlight = new AbortController();
     let response;
     try {
       response = await fetch(GRADE_URL, {
         method: "POST",
+        signal: gradeInFlight.signal,
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": field("csrfmiddlewaretoken").value },
         body: JSON.stringify(payload),
@@ -162,6 +172,10 @@
     }
     if (request !== gradeRequest) {
       return; // typing went on; a newer answer is on its way
+    }
+    if (response.status === 429) {
+      scheduleGrade(); // the server asks for a breath: grade at the next pause
+      return;
     }
     const answer = await response.json().catch(() => ({ detail: "The grade could not be worked out." }));
     const top = articleFeedback();

@@ -5,6 +5,7 @@
    - their "delete" checkboxes: "Delete row 2";
    - the rich-text editor (django-prose-editor), named after its field's label: "Body";
    - a table that scrolls sideways with nothing focusable in it becomes focusable itself.
+   It also forgets the article drafts kept in this browser when the person logs out.
    Loaded on every admin page by cms/templates/admin/base_site.html; a static file, as the
    Content-Security-Policy allows no inline script. */
 "use strict";
@@ -78,10 +79,21 @@
     nameEditor(editor?.view?.dom, textarea);
   });
   document.addEventListener("formset:added", () => nameTabularRows(document));
+  // Logging out forgets the unsaved article text this browser kept for the person
+  // (articles/static/articles/editor_feedback.js): the next person at a shared computer sees none.
+  function forgetLocalDrafts() {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("careleaf:article-draft:")) {
+        localStorage.removeItem(key);
+      }
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     nameTabularRows(document);
     nameEditors(document);
     focusableScrollBoxes(document);
+    document.getElementById("logout-form")?.addEventListener("submit", forgetLocalDrafts);
   });
   window.addEventListener("resize", () => focusableScrollBoxes(document));
 }
