@@ -13,16 +13,38 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
 def pytest_collection_modifyitems(config, items):
-    # A transactional test empties every table when it ends, the rows the migrations made too (the
-    # role groups and their permissions). pytest-django runs such tests last, but pytest-xdist may
-    # hand a worker other tests after one: each must put those rows back (serialized_rollback).
+    # Transactional tests ask for the database's first contents to be kept (serialized_rollback):
+    # pytest_runtest_teardown below puts them back from that copy.
     for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+        if _is_transactional(item) and not item.get_closest_marker("django_db").kwargs.get(
+            "serialized_rollback"
+        ):
             raise pytest.UsageError(
                 f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
             )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test empties every table when it ends, the rows the migrations made too (the
+    role groups and their permissions). pytest-django runs such tests last, but pytest-xdist may
+    hand a worker other tests after one: put those rows back for them."""
+    yield
+    if nextitem is None or not _is_transactional(item):
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    connection = connections["default"]
+    if hasattr(connection, "_test_serialized_contents"):
+        with item.config.stash[blocking_manager_key].unblock():
+            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 @pytest.fixture
