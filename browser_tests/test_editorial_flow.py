@@ -161,6 +161,7 @@ def test_writer_revises_a_live_article_and_the_site_shows_the_old_text_until_a_r
     log_in(reviewer, live_server, "rahul")
     reviewer.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     reviewer.click("#workflow-publish")
+    reviewer.wait_for_selector("#changes")
     # What the reviewer approves, word by word: "Every month." becomes "Every one to three months...".
     removed = " ".join(reviewer.locator("#changes del").all_inner_texts())
     added = " ".join(reviewer.locator("#changes ins").all_inner_texts()).replace("\xa0", " ")

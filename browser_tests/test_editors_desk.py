@@ -107,6 +107,9 @@ def test_a_writers_day_home_continue_type_warned_submit(live_server, new_page, m
     page.keyboard.press("End")
     page.keyboard.type(LONG_SENTENCE)
     expect(grade).to_contain_text("Above target")  # graded while typing, nothing saved
+    page.wait_for_function(
+        "() => Object.keys(localStorage).some(key => key.startsWith('careleaf:article-draft:'))"
+    )
     assert "practitioners" not in Article.objects.get(pk=draft.pk).sections.get().body
 
     page.goto(f"{live_server.url}/admin/")  # leaving with unsaved text asks first
