@@ -11,7 +11,9 @@ import time
 import pytest
 import reversion
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
@@ -352,3 +354,26 @@ def test_another_clinics_article_history_compare_and_revert_are_404(named_staff)
     assert [response.status_code for response in responses] == [404] * 4
     assert "Another clinic" not in "".join(response.content.decode() for response in responses)
     assert Version.objects.get_for_object(elsewhere).count() == 2
+
+
+def test_the_history_and_compare_pages_cost_the_same_queries_for_3_versions_or_12(staff_client):
+    article = make_draft(title="Pain pump")
+    Section.objects.create(article=article, position=1, heading="What is it?", body="<p>A pump.</p>")
+    versions = [save_version(article) for _ in range(3)]
+
+    def queries(url, params=None) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(url, params).status_code == 200
+        return len(captured)
+
+    few = (
+        queries(history_url(article)),
+        queries(compare_url(article), {"a": versions[0].pk, "b": versions[-1].pk}),
+    )
+    versions += [save_version(article) for _ in range(9)]
+    many = (
+        queries(history_url(article)),
+        queries(compare_url(article), {"a": versions[0].pk, "b": versions[-1].pk}),
+    )
+
+    assert many == few
