@@ -163,3 +163,15 @@ def test_a_picker_sent_back_with_an_error_shows_the_new_pick(staff_client):
     page = response.content.decode()
     assert f'<option value="{sciatica.pk}" selected>Sciatica</option>' in page
     assert "Knee pain" not in page
+
+
+def test_a_row_id_of_another_article_posted_with_delete_leaves_that_row_alone(staff_client):
+    mine, theirs = article_with(2), article_with(2)
+    their_rows = rows(theirs, "article_conditions")
+    data = form_data(staff_client.get(change_url(mine)))
+    data["article_conditions-0-id"] = str(their_rows[0][0])
+    data["article_conditions-0-DELETE"] = "on"
+
+    staff_client.post(change_url(mine), data)
+
+    assert rows(theirs, "article_conditions") == their_rows
