@@ -35,6 +35,10 @@ WRITER = "bench-writer"
 WORDS_PER_SECTION = 250
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:6.0f} ms"
+
+
 def _django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -219,7 +223,6 @@ def main() -> None:
     saves, cpu, opens = timings["saves"], timings["cpu"], timings["opens"]
     # What the editor waits for: the save, then the page it returns to.
     waits = [save + reopen for save, reopen in zip(saves, opens[1:], strict=True)]
-    ms = lambda seconds: f"{seconds * 1000:6.0f} ms"  # noqa: E731
     print(
         f"{args.db}: article with {article['sections']} sections of {min(article['words'])}-"
         f"{max(article['words'])} words, saved {args.saves} times through the admin change form"

@@ -109,7 +109,6 @@ def test_a_failed_background_read_is_retried_by_the_caller_who_gets_the_error(un
     assert readers == ["careleaf-syllables", threading.current_thread().name]
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_fork_while_the_thread_reads_reads_again_in_the_child(unread, monkeypatch):
     """gunicorn --preload forks its workers right after loading the app: the parent's reading
     thread does not exist in a worker, which starts its own instead of waiting forever."""
