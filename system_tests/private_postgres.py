@@ -2,6 +2,7 @@
 machine's cluster, which other test runs share.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,13 @@ from system_tests.app_server import free_port
 
 # Debian's layout; CI_POSTGRES_BIN names another directory holding initdb, pg_ctl and postgres.
 DEFAULT_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def _signal(pid: int, signum: int) -> None:
+    """Signal one server process; a session that ended since it was listed is simply gone (a
+    backend of a request that just finished exits between the listing and the signal)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)
 
 
 def postgres_bin() -> Path | None:
@@ -75,11 +83,11 @@ class PrivatePostgres:
         """SIGSTOP the postmaster (no new connections), and with backends, every session too."""
         pids = self.processes() if backends else self.processes()[:1]
         for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+            _signal(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
         for pid in self.processes():
-            os.kill(pid, signal.SIGCONT)
+            _signal(pid, signal.SIGCONT)
 
     def processes(self) -> list[int]:
         """The postmaster first, then its children (backends and background workers)."""
