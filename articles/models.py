@@ -68,6 +68,13 @@ class Topic(models.Model):
     summary = models.TextField(
         blank=True, help_text="One or two plain sentences a patient can understand. No formatting."
     )
+    synonyms = models.TextField(
+        blank=True,
+        help_text=(
+            'Other names for it, one per line (e.g. "CRPS"). An imported list item that reads exactly '
+            "like the name or one of these is suggested as this term."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -733,3 +740,50 @@ class Publication(models.Model):
         """When it stops being live: its take-down or end time, whichever comes first."""
         ends = [moment for moment in (self.expires_at, self.ended_at) if moment is not None]
         return min(ends, default=None)
+
+
+class ImportedSource(models.Model):
+    """A document (or one post of a WordPress export) imported as a draft: its hash, so that
+    importing the same source again is noticed and offered as "skip" or "import as new"."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the source's bytes, in hex.")
+    name = models.CharField(max_length=300, help_text="The file's name (and the post's title).")
+    article = models.ForeignKey(Article, null=True, on_delete=models.SET_NULL, related_name="import_sources")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        indexes = [models.Index(fields=["clinic", "sha256"], name="articles_imported_hash_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportSuggestion(models.Model):
+    """A list item of an imported document proposed as one of the article's structured rows (a
+    condition treated, a risk, a candidate criterion, a contraindication). Nothing is saved as a
+    row until the writer confirms it; dropping deletes the suggestion, never the section's text."""
+
+    class Kind(models.TextChoices):
+        CONDITION = "condition", "Condition treated"
+        RISK = "risk", "Risk or side effect"
+        CANDIDATE = "candidate", "Who is a good candidate"
+        CONTRAINDICATION = "contraindication", "Who should not have this treatment"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="import_suggestions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300, help_text="The list item, as the document has it.")
+    found_under = models.CharField(
+        max_length=300, blank=True, help_text="The heading or lead-in sentence the list was under."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text

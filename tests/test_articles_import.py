@@ -8,7 +8,11 @@ from reversion.models import Version
 
 from articles import importing
 from articles.importing import ImportRefused, parse_document, parse_text
-from articles.models import Article, Section
+from articles.importing import common as importing_common
+from articles.importing import drafts as importing_drafts
+from articles.importing import html as importing_html
+from articles.importing import markdown as importing_markdown
+from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
 from tests.factories import make_article, make_clinic
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +65,9 @@ def test_import_markdown_creates_a_draft_with_title_summary_and_sections():
         "reach the brain. It can help when back or leg pain has lasted for months and other "
         "treatments have not worked."
     )
-    assert headings(article) == ["Overview", "Who is it for?", "The trial", "Risks", "Contact us"]
-    assert list(article.sections.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
+    # The closing "Contact us" is the clinic's own information: left out, and reported.
+    assert headings(article) == ["Overview", "Who is it for?", "The trial", "Risks"]
+    assert list(article.sections.values_list("position", flat=True)) == [1, 2, 3, 4]
     # The second intro paragraph is not lost: it opens the article as "Overview".
     assert body(article, "Overview") == (
         "<p>Most people try a stimulator for about a week before deciding on a permanent implant, "
@@ -70,7 +75,8 @@ def test_import_markdown_creates_a_draft_with_title_summary_and_sections():
     )
     assert "Imported “Spinal Cord Stimulation” as a draft article" in out
     assert "Slug: spinal-cord-stimulation\n" in out
-    assert "Sections: 5" in out
+    assert "Sections: 4" in out
+    assert "Left out as clinic information (check it against the clinic's profile): “Contact us”" in out
     assert f"/admin/articles/article/{article.pk}/change/" in out
     assert "taken" not in out
 
@@ -91,10 +97,15 @@ def test_import_markdown_turns_bullets_into_lists_and_keeps_safe_links():
     assert "<strong>five to seven days</strong>" in body(article, "The trial")
     assert "<ul><li>Keep the dressing clean and dry.</li>" in body(article, "The trial")
     # tel: and mailto: links survive; a relative link cannot point anywhere safe, so it loses its href.
-    assert body(article, "Contact us") == (
-        '<p>Call us at <a href="tel:+17655550100" rel="noopener noreferrer">765-555-0100</a>, '
-        '<a href="mailto:info@lafayettepain.example" rel="noopener noreferrer">email the clinic</a> '
-        'or <a rel="noopener noreferrer">book online</a>.</p>'
+    document = parse_markdown(
+        "# Pain diary\n\nWrite down your pain each day, in a few plain words.\n\n## Questions\n\n"
+        "Ask at [765-555-0100](tel:+17655550100), [by email](mailto:info@lafayettepain.example) "
+        "or [online](/book-an-appointment).\n\n## Next steps\n\nBring the diary to your visit.\n"
+    )
+    assert document.sections[0].body == (
+        '<p>Ask at <a href="tel:+17655550100" rel="noopener noreferrer">765-555-0100</a>, '
+        '<a href="mailto:info@lafayettepain.example" rel="noopener noreferrer">by email</a> '
+        'or <a rel="noopener noreferrer">online</a>.</p>'
     )
 
 
@@ -277,9 +288,15 @@ def test_html_without_a_heading_takes_a_short_first_paragraph_as_the_title():
     assert document.summary == "Most shoulder pain gets better with rest and exercises."
 
 
-def test_html_without_a_heading_and_a_long_first_paragraph_is_refused():
-    with pytest.raises(ImportRefused, match="too long to be the title"):
-        parse_text(f"<p>{'Shoulder pain is common. ' * 20}</p>", "html")
+def test_html_without_a_heading_and_a_long_first_paragraph_takes_its_title_from_the_file_name():
+    page = f"<p>{'Shoulder pain is common. ' * 20}</p>".encode()
+    document = parse_document(page, filename="shoulder-pain_guide.html")
+    assert document.title == "Shoulder pain guide"
+    assert document.notes[0] == (
+        "The text has no title line: the title “Shoulder pain guide” was made from the file name. Edit it."
+    )
+    with pytest.raises(ImportRefused, match="no title line and no heading or file name to make one from"):
+        parse_text(page.decode(), "html")
 
 
 def test_html_nested_deeper_than_the_limit_keeps_its_text_but_not_its_depth():
@@ -287,7 +304,7 @@ def test_html_nested_deeper_than_the_limit_keeps_its_text_but_not_its_depth():
         "<h1>Title</h1><p>Intro text for the summary.</p><h2>Deep</h2>" + "<ul><li>level" * 50, "html"
     )
     deep = document.sections[-1].body
-    assert deep.count("<ul>") == importing.MAX_NESTING + 1  # the list itself, and ten levels in it
+    assert deep.count("<ul>") == importing_html.MAX_NESTING + 1  # the list itself, and ten levels in it
     assert deep.count("level") == 50
 
 
@@ -391,10 +408,15 @@ def test_plain_text_escapes_markup():
 
 
 def test_plain_text_with_windows_line_endings_and_a_byte_order_mark():
-    text = "\ufeffNeck Pain\r\n\r\nNeck pain often comes from posture.\r\nIt usually eases in weeks.\r\n"
+    text = (
+        "\ufeffNeck Pain\r\n\r\nNeck pain often comes from posture, and it usually eases in weeks.\r\n"
+        "Gentle stretches help.\r\n"
+    )
     document = parse_document(text.encode(), filename="neck.txt")
     assert document.title == "Neck Pain"
-    assert document.summary == "Neck pain often comes from posture. It usually eases in weeks."
+    assert document.summary == "Neck pain often comes from posture, and it usually eases in weeks."
+    # A line break separates paragraphs, as a blank line does.
+    assert document.sections == (importing.ParsedSection("Overview", "<p>Gentle stretches help.</p>"),)
 
 
 # --- Summary and sections -----------------------------------------------------------------------
@@ -448,7 +470,14 @@ def test_a_heading_longer_than_200_characters_is_refused():
 
 def test_a_title_longer_than_200_characters_is_refused():
     with pytest.raises(ImportRefused, match="longer than 200 characters"):
-        parse_text(f"{'Very long title ' * 15}\n\nText.\n", "txt")
+        parse_text(f"# {'Very long title ' * 15}\n\nText.\n", "md")
+
+
+def test_a_first_line_too_long_for_a_title_is_the_introduction_and_the_file_name_the_title():
+    long_line = "Very long first line " * 12
+    document = parse_document(f"{long_line}\n\nText.\n".encode(), filename="back-pain.txt")
+    assert document.title == "Back pain"
+    assert document.summary.startswith("Very long first line")
 
 
 def test_more_than_200_sections_are_refused_and_200_are_fine():
@@ -495,14 +524,14 @@ def test_import_takes_the_first_free_suffix():
         "spinal-cord-stimulation",
         True,
     )
-    assert result.section_count == 5
-    assert result.article.sections.count() == 5
+    assert result.section_count == 4
+    assert result.article.sections.count() == 4
 
 
 def test_slug_taken_between_the_check_and_the_insert_takes_the_next_suffix(monkeypatch):
     existing = make_article(slug="spinal-cord-stimulation")
     before = Article.objects.filter(pk=existing.pk).values().get()
-    real_first_free_slug = importing._first_free_slug
+    real_first_free_slug = importing_drafts.first_free_slug
     calls = []
 
     def stale_check(wanted_slug, suffix):
@@ -510,7 +539,7 @@ def test_slug_taken_between_the_check_and_the_insert_takes_the_next_suffix(monke
         # The first check ran before the other article was saved: it saw the slug free.
         return (wanted_slug, suffix) if len(calls) == 1 else real_first_free_slug(wanted_slug, suffix)
 
-    monkeypatch.setattr(importing, "_first_free_slug", stale_check)
+    monkeypatch.setattr(importing_drafts, "first_free_slug", stale_check)
     data = (DOCUMENTS / "spinal-cord-stimulation.md").read_bytes()
     result = importing.import_article(data, filename="scs.md", clinic=make_clinic())
 
@@ -576,9 +605,9 @@ def test_missing_file_is_refused(tmp_path):
 
 
 def test_unknown_extension_is_refused(tmp_path):
-    leaflet = tmp_path / "leaflet.docx"
-    leaflet.write_text("# Looks like Markdown\n\nBut the name says Word.\n")
-    with pytest.raises(CommandError, match="Unknown file type “.docx”"):
+    leaflet = tmp_path / "leaflet.rtf"
+    leaflet.write_text("# Looks like Markdown\n\nBut the name says rich text.\n")
+    with pytest.raises(CommandError, match="Unknown file type “.rtf”"):
         run_import(leaflet, make_clinic())
     assert counts() == (0, 0)
 
@@ -589,12 +618,14 @@ def test_format_option_overrides_the_extension(tmp_path):
     run_import(notes, make_clinic(), format="md")
 
     article = Article.objects.get(slug="spinal-cord-stimulation")
-    assert headings(article) == ["Overview", "Who is it for?", "The trial", "Risks", "Contact us"]
+    assert headings(article) == ["Overview", "Who is it for?", "The trial", "Risks"]
 
 
 def test_unknown_format_option_is_refused():
-    with pytest.raises(CommandError, match="Unknown format “docx”"):
-        run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic(), format="docx")
+    with pytest.raises(CommandError, match="Unknown format “rtf”"):
+        run_import(DOCUMENTS / "spinal-cord-stimulation.md", make_clinic(), format="rtf")
+    with pytest.raises(ImportRefused, match="Unknown format “rtf”: use md, html, txt or docx"):
+        parse_document(b"# Title\n\nText.\n", filename="notes.md", file_format="rtf")
     assert counts() == (0, 0)
 
 
@@ -613,7 +644,7 @@ def test_utf16_file_is_refused_with_a_hint():
 
 # --- The section limit --------------------------------------------------------------------------
 
-LIMIT = importing.SECTION_BODY_MAX_LENGTH
+LIMIT = SECTION_BODY_MAX_LENGTH
 
 
 LONG_GUIDE = "# Long guide\n\nA short guide to a long subject, in plain words.\n\n## Details\n\n"
@@ -694,7 +725,7 @@ def test_the_1_mb_text_that_became_one_section_is_split_or_refused_never_saved_o
 def test_a_section_that_the_model_refuses_at_save_rolls_back_the_whole_import(monkeypatch):
     # What _validate checked, Section.save checks again: a body that grew past the limit after
     # validation (here, forced) refuses the import and leaves nothing half-saved.
-    monkeypatch.setattr(importing, "_validate", lambda *args, **kwargs: None)
+    monkeypatch.setattr(importing_drafts, "_validate", lambda *args, **kwargs: None)
     document = importing.ParsedDocument(
         title="Title",
         summary="A summary.",
@@ -733,7 +764,7 @@ def test_hostile_markdown_is_refused_for_its_markup_before_it_is_parsed(name, mo
     def parse(*args, **kwargs):
         raise AssertionError("markdown-it ran")
 
-    monkeypatch.setattr(importing._markdown, "render", parse)
+    monkeypatch.setattr(importing_markdown._markdown, "render", parse)
     with pytest.raises(ImportRefused, match=r"too much markup to read: [\d,]+ formatting characters"):
         parse_markdown("# Title\n\n" + HOSTILE_MARKDOWN[name])
 
@@ -746,9 +777,9 @@ def test_a_1_mb_markdown_line_of_plain_words_is_read_and_refused_only_for_its_le
 
 def test_a_long_real_markdown_document_is_well_within_the_markup_budget():
     real = (DOCUMENTS / "spinal-cord-stimulation.md").read_text()
-    markup = sum(real.count(character) for character in importing.MARKDOWN_MARKUP_CHARACTERS)
+    markup = sum(real.count(character) for character in importing_markdown.MARKDOWN_MARKUP_CHARACTERS)
     # Forty articles' worth of it in one file still reads.
-    assert markup * 40 < importing.MAX_MARKDOWN_MARKUP
+    assert markup * 40 < importing_markdown.MAX_MARKDOWN_MARKUP
     document = parse_markdown(real.split("\n", 1)[0] + "\n\n" + "\n\n".join([real.split("\n", 1)[1]] * 40))
     assert len(document.sections) > 40
 
@@ -766,19 +797,21 @@ HOSTILE_HTML = {
 @pytest.mark.parametrize("name", list(HOSTILE_HTML))
 def test_html_with_many_unterminated_tags_is_refused_within_a_linear_scanning_budget(name, monkeypatch):
     charged = []
-    real_charged = importing._EventCollector._charged
+    real_charged = importing_html._EventCollector._charged
 
     def charge(collector, start, end):
         charged.append(collector.work)
         return real_charged(collector, start, end)
 
-    monkeypatch.setattr(importing._EventCollector, "_charged", charge)
+    monkeypatch.setattr(importing_html._EventCollector, "_charged", charge)
     source = "<h1>Title</h1>" + HOSTILE_HTML[name]
 
     with pytest.raises(ImportRefused, match="too much broken HTML to read"):
         parse_text(source, "html")
     # Python's parser would have rescanned the rest of the file for each "<": quadratic.
-    assert max(charged) <= importing.HTML_WORK_FLOOR + importing.HTML_WORK_PER_CHARACTER * len(source)
+    assert max(charged) <= importing_html.HTML_WORK_FLOOR + importing_html.HTML_WORK_PER_CHARACTER * len(
+        source
+    )
 
 
 @pytest.mark.parametrize(
@@ -803,9 +836,9 @@ def test_html_with_an_unclosed_tag_or_comment_here_and_there_is_still_read():
 
 def test_a_block_far_over_the_limit_is_refused_before_it_is_sanitised(monkeypatch):
     sanitised = []
-    real = importing.sanitize_rich_text
+    real = importing_common.sanitize_rich_text
     monkeypatch.setattr(
-        importing, "sanitize_rich_text", lambda html: sanitised.append(len(html)) or real(html)
+        importing_common, "sanitize_rich_text", lambda html: sanitised.append(len(html)) or real(html)
     )
 
     with pytest.raises(ImportRefused, match="too long for one section"):

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk
 from api.publications import render_stale
-from articles import previews, revisions, workflow
+from articles import importing, previews, revisions, workflow
 from articles.models import Article, Reference, Reviewer, Section, TopicProposal
 from articles.rich_text import sanitize_rich_text
 from clinics import roles
@@ -138,6 +138,14 @@ def content(staff_client, django_user_model):
     workflow.transition(draft, "withdraw", by=reviewer_user, note="Simpler words, please.")
     make_archived(clinic=clinic, sections=1, references=1)
     make_scheduled(clinic=make_clinic(), sections=1)
+    # An import: the record of its source (so importing it again is noticed) and its suggestions.
+    importing.import_article(
+        b"Knee pain\nKnee pain is common, and most of it gets better with rest.\nWhat are the risks?\n"
+        b"Like any injection, it has some risks:\n- Infection\n- Bruising\n",
+        filename="knee.txt",
+        clinic=clinic,
+        by=writer,
+    )
     make_article(
         clinic=clinic,
         title="Epidural injections",
