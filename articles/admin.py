@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from articles import previews, publishing, revisions, snapshots, workflow
 from articles.admin_feedback import grade_view
-from articles.admin_import import import_article_view
+from articles.admin_import import import_article_view, suggestions_view
 from articles.admin_preview import patient_preview_view
 from articles.forms import (
     ArticleAdminForm,
@@ -447,6 +447,7 @@ class ArticleAdmin(
                 "can_record_review": request.user.has_perm(workflow.REVIEW_PERMISSION, obj),
                 "can_preview": self.has_view_permission(request, obj),
                 "preview_links": previews.active_links(obj),
+                "import_suggestion_count": obj.import_suggestions.count(),
                 "read_only_reason": (
                     ""
                     if self.has_change_permission(request, obj)
@@ -464,6 +465,11 @@ class ArticleAdmin(
                 name="articles_article_transition",
             ),
             path("import/", view(self.import_view), name="articles_article_import"),
+            path(
+                "<path:object_id>/suggestions/",
+                view(self.suggestions_view),
+                name="articles_article_suggestions",
+            ),
             path("grade/", view(self.grade_view), name="articles_article_grade"),
             path("<path:object_id>/review/", view(self.review_view), name="articles_article_review"),
             path(
@@ -495,6 +501,9 @@ class ArticleAdmin(
 
     def import_view(self, request):
         return import_article_view(request, self)
+
+    def suggestions_view(self, request, object_id):
+        return suggestions_view(request, self, object_id)
 
     def grade_view(self, request):
         return grade_view(request, self)
@@ -750,9 +759,9 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
     list_display = ["name", "slug", "used_by"]
     # Repeated from Meta: the "used by" count groups the query, and grouping drops Meta.ordering.
     ordering = ["name", "pk"]
-    search_fields = ["name", "summary"]
+    search_fields = ["name", "summary", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "summary"]
+    fields = ["name", "slug", "summary", "synonyms"]
 
     def get_queryset(self, request):
         # Counted among this user's clinics' articles: another clinic's drafts are not theirs to see.

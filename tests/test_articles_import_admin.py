@@ -72,7 +72,7 @@ def test_import_page_shows_an_upload_form(writer_client):
     assert f'href="{reverse("admin:articles_article_changelist")}"' in content  # breadcrumbs
 
 
-def test_import_creates_a_draft_and_redirects_to_its_change_page(writer_client, writer):
+def test_import_creates_a_draft_and_redirects_to_its_suggestions(writer_client, writer):
     clinic = make_clinic()
     response = writer_client.post(
         import_url(), {"document": upload("spinal-cord-stimulation.md"), "clinic": clinic.pk}
@@ -80,7 +80,8 @@ def test_import_creates_a_draft_and_redirects_to_its_change_page(writer_client, 
 
     article = Article.objects.get(slug="spinal-cord-stimulation")
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:articles_article_change", args=[article.pk])
+    # Its risks list is suggested as rows: the writer decides on them first.
+    assert response["Location"] == reverse("admin:articles_article_suggestions", args=[article.pk])
     assert article.status == Article.Status.DRAFT
     assert article.published_at is None
     assert article.clinic == clinic
@@ -89,9 +90,15 @@ def test_import_creates_a_draft_and_redirects_to_its_change_page(writer_client, 
         "Who is it for?",
         "The trial",
         "Risks",
-        "Contact us",
     ]
-    assert messages_of(response) == ["Imported “Spinal Cord Stimulation” as a draft with 5 sections."]
+    assert messages_of(response) == [
+        "Imported “Spinal Cord Stimulation” as a draft with 4 sections.",
+        "Left out as clinic information (check it against the clinic's profile): “Contact us”, "
+        "“Call us at 765-555-0100, email the clinic or book online.”.",
+        "3 suggestions from its lists, saved only when you confirm them on the article's suggestions "
+        "page: risk or side effect: “infection where the wires or the battery are placed”, “the leads "
+        "moving out of place”, “a headache from a spinal fluid leak (rare)”.",
+    ]
     entry = LogEntry.objects.get(object_id=str(article.pk))
     assert (entry.action_flag, entry.user) == (ADDITION, writer)
 
@@ -127,7 +134,7 @@ def test_import_format_choice_overrides_the_file_name(writer_client):
     )
     assert response.status_code == 302
     article = Article.objects.get(slug="spinal-cord-stimulation")
-    assert article.sections.count() == 5
+    assert article.sections.count() == 4  # "Contact us" is the clinic's information
 
 
 @pytest.mark.parametrize(
@@ -150,11 +157,11 @@ def test_import_refuses_malformed_files_and_saves_nothing(writer_client, name, r
 
 
 def test_import_refuses_an_unknown_file_type(writer_client):
-    document = SimpleUploadedFile("leaflet.docx", b"PK\x03\x04 a Word file")
+    document = SimpleUploadedFile("leaflet.rtf", b"{\\rtf1 a rich text file}")
     response = writer_client.post(import_url(), {"document": document, "clinic": make_clinic().pk})
 
     assert response.status_code == 200
-    assert "Unknown file type “.docx”" in response.context["form"].errors["document"][0]
+    assert "Unknown file type “.rtf”" in response.context["form"].errors["document"][0]
     assert counts() == (0, 0)
 
 
