@@ -12,6 +12,7 @@ from articles.importing import common as importing_common
 from articles.importing import drafts as importing_drafts
 from articles.importing import html as importing_html
 from articles.importing import markdown as importing_markdown
+from articles.importing.suggestions import clinic_information
 from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
 from tests.factories import make_article, make_clinic
 
@@ -864,3 +865,36 @@ def test_a_front_matter_title_line_of_spaces_does_not_backtrack():
 
 def test_front_matter_title_is_stripped_and_unquoted():
     assert parse_markdown("---\ntitle:   'Nerve blocks'  \n---\n\nText.\n").title == "Nerve blocks"
+
+
+def test_the_clinics_own_closing_address_is_left_out_but_advice_on_when_to_call_stays():
+    document = parse_document(
+        (DOCUMENTS / "recovering-after-radiofrequency-ablation.txt").read_bytes(),
+        filename="rfa.txt",
+        clinic=make_clinic(name="Lafayette Pain Care"),
+    )
+    assert document.left_out == (
+        "Lafayette Pain Care 123 Main Street, Suite 200 Lafayette, IN 47901 (765) 555-0100",
+    )
+    assert document.sections[-1] == importing.ParsedSection(
+        "When to Call the Clinic",
+        "<p>Call us right away if you have a fever over 100.4°F, redness or swelling that is getting worse, "
+        "or new numbness or weakness in your legs.</p>",
+    )
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "is_clinic_information"),
+    [
+        ("Visit our website and like us on Facebook.", True),
+        ("To schedule an appointment, call us at 765-555-0100.", True),
+        ("If you have questions about whether it is right for you, call us or book a consultation.", True),
+        ("Lafayette Pain Care has served Tippecanoe County since 2009.", True),  # names the clinic
+        ("Call us right away if you have a fever over 100.4°F.", False),
+        ("Call Lafayette Pain Care if your pain gets worse or you notice redness.", False),
+        ("Go to the emergency room or call 911 if you have chest pain.", False),
+        ("Most people feel better within a week.", False),
+    ],
+)
+def test_what_counts_as_the_clinics_own_closing_information(paragraph, is_clinic_information):
+    assert clinic_information(paragraph, ("Lafayette Pain Care",)) is is_clinic_information

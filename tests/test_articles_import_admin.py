@@ -96,8 +96,8 @@ def test_import_creates_a_draft_and_redirects_to_its_suggestions(writer_client, 
         "Left out as clinic information (check it against the clinic's profile): “Contact us”, "
         "“Call us at 765-555-0100, email the clinic or book online.”.",
         "3 suggestions from its lists, saved only when you confirm them on the article's suggestions "
-        "page: risk or side effect: “infection where the wires or the battery are placed”, “the leads "
-        "moving out of place”, “a headache from a spinal fluid leak (rare)”.",
+        "page: risk or side effect: “Infection where the wires or the battery are placed”, “The leads "
+        "moving out of place”, “A headache from a spinal fluid leak (rare)”.",
     ]
     entry = LogEntry.objects.get(object_id=str(article.pk))
     assert (entry.action_flag, entry.user) == (ADDITION, writer)

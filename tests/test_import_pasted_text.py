@@ -109,10 +109,10 @@ def test_spinal_cord_stimulator_no_blank_lines_no_title_line():
         ("condition", "Diabetic nerve pain in the feet"),
         ("condition", "Chronic sciatica"),
         ("condition", "Arachnoiditis"),
-        ("risk", "infection at the battery or lead site"),
-        ("risk", "leads that move out of place and need to be adjusted"),
-        ("risk", "a headache from a spinal fluid leak"),
-        ("risk", "pain where the battery sits"),
+        ("risk", "Infection at the battery or lead site"),
+        ("risk", "Leads that move out of place and need to be adjusted"),
+        ("risk", "A headache from a spinal fluid leak"),
+        ("risk", "Pain where the battery sits"),
     ]
     assert {s.found_under for s in document.suggestions if s.kind == "condition"} == {
         "Doctors use spinal cord stimulation to treat long-lasting nerve pain in conditions such as:"
@@ -164,13 +164,13 @@ def test_radiofrequency_ablation_title_line_and_statement_headings():
         "online.",
     )
     assert kinds_and_texts(document) == [
-        ("condition", "facet joint arthritis in the neck or lower back"),
-        ("condition", "sacroiliac joint pain"),
-        ("condition", "whiplash pain that has lasted more than six months"),
-        ("condition", "knee pain from osteoarthritis"),
-        ("risk", "soreness or bruising where the needle went in"),
-        ("risk", "brief numbness or tingling of the skin"),
-        ("risk", "a temporary rise in pain while the nerve heals"),
+        ("condition", "Facet joint arthritis in the neck or lower back"),
+        ("condition", "Sacroiliac joint pain"),
+        ("condition", "Whiplash pain that has lasted more than six months"),
+        ("condition", "Knee pain from osteoarthritis"),
+        ("risk", "Soreness or bruising where the needle went in"),
+        ("risk", "Brief numbness or tingling of the skin"),
+        ("risk", "A temporary rise in pain while the nerve heals"),
     ]
 
 
@@ -223,10 +223,10 @@ def test_epidural_steroid_injection_blank_lines_everywhere():
         ("condition", "Spinal stenosis"),
         ("condition", "Sciatica"),
         ("condition", "Degenerative disc disease"),
-        ("risk", "a brief increase in pain at the injection site"),
-        ("risk", "flushing of the face for a day or two"),
-        ("risk", "higher blood sugar in people with diabetes"),
-        ("risk", "trouble sleeping the night of the injection"),
+        ("risk", "A brief increase in pain at the injection site"),
+        ("risk", "Flushing of the face for a day or two"),
+        ("risk", "Higher blood sugar in people with diabetes"),
+        ("risk", "Trouble sleeping the night of the injection"),
     ]
 
 
@@ -287,10 +287,10 @@ def test_physical_therapy_hard_wrapped():
     )
     assert document.left_out == ()
     assert kinds_and_texts(document) == [
-        ("condition", "muscle strain from lifting or twisting"),
-        ("condition", "sciatica caused by a herniated disc"),
-        ("condition", "spinal stenosis"),
-        ("condition", "pain after back surgery"),
+        ("condition", "Muscle strain from lifting or twisting"),
+        ("condition", "Sciatica caused by a herniated disc"),
+        ("condition", "Spinal stenosis"),
+        ("condition", "Pain after back surgery"),
     ]
 
 
@@ -342,14 +342,14 @@ def test_ketamine_infusions_crlf_and_byline():
         ("condition", "Nerve pain after shingles"),
         ("condition", "Phantom limb pain"),
         ("condition", "Depression that comes with chronic pain"),
-        ("risk", "nausea"),
-        ("risk", "dizziness or blurred vision"),
-        ("risk", "feeling detached or “floaty”"),
-        ("risk", "a short rise in blood pressure"),
-        ("contraindication", "have uncontrolled high blood pressure"),
-        ("contraindication", "have had psychosis or schizophrenia"),
-        ("contraindication", "are pregnant"),
-        ("contraindication", "have severe liver disease"),
+        ("risk", "Nausea"),
+        ("risk", "Dizziness or blurred vision"),
+        ("risk", "Feeling detached or “floaty”"),
+        ("risk", "A short rise in blood pressure"),
+        ("contraindication", "Have uncontrolled high blood pressure"),
+        ("contraindication", "Have had psychosis or schizophrenia"),
+        ("contraindication", "Are pregnant"),
+        ("contraindication", "Have severe liver disease"),
     ]
 
 
@@ -400,10 +400,10 @@ def test_kyphoplasty_candidates_contraindications_risks_and_steps():
         "online.",
     )
     assert kinds_and_texts(document) == [
-        ("candidate", "you have a painful compression fracture from osteoporosis"),
-        ("candidate", "your pain has not improved after two to three weeks of rest, bracing and medicine"),
-        ("candidate", "an MRI shows the fracture is recent"),
-        ("candidate", "a tumor has weakened the vertebra"),
+        ("candidate", "You have a painful compression fracture from osteoporosis"),
+        ("candidate", "Your pain has not improved after two to three weeks of rest, bracing and medicine"),
+        ("candidate", "An MRI shows the fracture is recent"),
+        ("candidate", "A tumor has weakened the vertebra"),
         ("contraindication", "People with an active infection in the blood or spine"),
         ("contraindication", "People who cannot lie on their stomach for an hour"),
         ("contraindication", "People with bleeding problems that cannot be corrected"),
@@ -463,9 +463,9 @@ def test_trigger_point_injections_title_from_file_name():
         ("condition", "Myofascial pain syndrome"),
         ("condition", "Fibromyalgia tender points"),
         ("condition", "Neck and shoulder pain from muscle strain"),
-        ("contraindication", "are allergic to local anesthetics"),
-        ("contraindication", "take blood thinners that can’t be paused"),
-        ("contraindication", "have an infection near the injection site"),
+        ("contraindication", "Are allergic to local anesthetics"),
+        ("contraindication", "Take blood thinners that can’t be paused"),
+        ("contraindication", "Have an infection near the injection site"),
     ]
 
 
@@ -510,9 +510,9 @@ def test_medial_branch_block_clinic_named_in_the_middle_and_at_the_end():
     )
     assert "About Lakeshore Pain Institute" not in document.skipped_headings
     assert kinds_and_texts(document) == [
-        ("risk", "soreness at the injection site for a day or two"),
-        ("risk", "a brief increase in pain"),
-        ("risk", "numbness or weakness in the leg for a few hours"),
+        ("risk", "Soreness at the injection site for a day or two"),
+        ("risk", "A brief increase in pain"),
+        ("risk", "Numbness or weakness in the leg for a few hours"),
     ]
 
 
@@ -668,9 +668,9 @@ def test_not_a_good_candidate_is_a_contraindication(heading, lead_in):
     )
 
     assert [(s.kind, s.text, s.found_under) for s in document.suggestions] == [
-        ("contraindication", "have an infection in or around the knee", lead_in or heading),
-        ("contraindication", "are allergic to the medicine", lead_in or heading),
-        ("contraindication", "had a knee replacement in the last three months", lead_in or heading),
+        ("contraindication", "Have an infection in or around the knee", lead_in or heading),
+        ("contraindication", "Are allergic to the medicine", lead_in or heading),
+        ("contraindication", "Had a knee replacement in the last three months", lead_in or heading),
     ]
 
 

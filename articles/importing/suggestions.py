@@ -30,10 +30,22 @@ _CONTACT = re.compile(
 )
 
 
+# When to call is medical advice, whoever it tells you to call: "Call us right away if you have a
+# fever" stays in the article.
+_SAFETY_ADVICE = re.compile(
+    r"\bright away\b|\bimmediately\b|\b911\b|\bemergenc|\burgent|\bfever|\bbleeding\b|\bsymptoms?\b"
+    r"|\bsigns? of\b|\bswelling\b|\bredness\b|\bnumbness\b|\bweakness\b|\bworse\b|\bsevere\b|\binfection\b"
+    r"|\bside effects?\b|\bchest pain\b|\bshort(?:ness)? of breath\b",
+    re.IGNORECASE,
+)
+
+
 def clinic_information(text: str, clinic_names=()) -> bool:
     """Whether a paragraph reads as the clinic's own information: it names the importing clinic or
-    invites the reader to visit, call, follow or book."""
+    invites the reader to visit, call, follow or book; never advice on when to seek care."""
     folded = _folded(text)
+    if _SAFETY_ADVICE.search(folded):
+        return False
     return bool(_CONTACT.search(folded)) or any(
         name and _folded(name) in folded for name in clinic_names if len(name.strip()) >= 3
     )
@@ -109,7 +121,9 @@ def _item_text(item: str) -> str:
     """A list item as a row's text: one line, without the list's punctuation ("Infection;", "and")."""
     text = one_line(item).rstrip(" ;,")
     text = re.sub(r"(?:;|,)?\s+(?:and|or)$", "", text)
-    return text
+    # A row reads as a sentence or a name of its own: "you have an infection" under "You should not
+    # have it if:" becomes "You have an infection".
+    return text[:1].upper() + text[1:]
 
 
 def normalised_name(text: str) -> str:
