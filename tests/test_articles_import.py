@@ -898,3 +898,17 @@ def test_the_clinics_own_closing_address_is_left_out_but_advice_on_when_to_call_
 )
 def test_what_counts_as_the_clinics_own_closing_information(paragraph, is_clinic_information):
     assert clinic_information(paragraph, ("Lafayette Pain Care",)) is is_clinic_information
+
+
+def test_images_in_markdown_and_html_are_reported_not_dropped_in_silence():
+    document = parse_text(
+        "# Pump refills\n\nA refill takes about twenty minutes in the clinic.\n\n"
+        "![Where the pump sits under the skin](pump.png)\n\n## After\n\nRest for the day. ![](catheter.jpg)\n",
+        "md",
+    )
+    assert document.notes == (
+        "The document has 2 images (“Where the pump sits under the skin”, 1 without a description): "
+        "images are not imported yet; add them by hand.",
+    )
+    assert "<img" not in "".join(section.body for section in document.sections)
+    assert parse_text("<h1>Refills</h1><p>No pictures here, only words.</p>", "html").notes == ()

@@ -1,7 +1,7 @@
 """What every format's reader shares: the limits, the refusal, the parsed document and its items."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
@@ -104,3 +104,15 @@ def block_too_long(markup: str, heading: str | None = None, length: int | None =
         f"{where} {part} {size} (formatting included); a section can hold at most "
         f"{SECTION_BODY_MAX_LENGTH:,}. Break it into shorter paragraphs or lists, or into several sections."
     )
+
+
+def with_images_note(document: ParsedDocument, images: list[str]) -> ParsedDocument:
+    """``document`` with a note on the images its source had (their alt text): not imported yet."""
+    if not images:
+        return document
+    described = [f"“{shortened(alt)}”" for alt in images if alt]
+    undescribed = len(images) - len(described)
+    named = ", ".join(described[:5] + ([f"{undescribed} without a description"] if undescribed else []))
+    count = f"{len(images)} image{'' if len(images) == 1 else 's'}"
+    note = f"The document has {count} ({named}): images are not imported yet; add them by hand."
+    return replace(document, notes=(*document.notes, note))

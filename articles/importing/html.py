@@ -23,6 +23,7 @@ from articles.importing.common import (
     ParsedDocument,
     one_line,
     sanitized_block,
+    with_images_note,
 )
 from articles.rich_text import ALLOWED_TAGS
 
@@ -161,7 +162,9 @@ class _EventCollector(HTMLParser):
         self._append(_Event("data", text=data))
 
 
-def html_items(source: str) -> list:
+def html_items(source: str, images: list[str] | None = None) -> list:
+    """The headings and blocks of ``source``; with ``images``, the alt text of each image in the
+    content is appended to it ("" for none): images are not imported yet, so they are reported."""
     collector = _EventCollector(budget=HTML_WORK_FLOOR + HTML_WORK_PER_CHARACTER * len(source))
     try:
         collector.feed(source)
@@ -170,6 +173,8 @@ def html_items(source: str) -> list:
         raise ImportRefused(refusal.reason) from None
     builder = _BodyBuilder()
     for event in _content_events(collector.events):
+        if event.kind == "start" and event.tag == "img" and images is not None:
+            images.append(one_line(dict(event.attrs).get("alt") or ""))
         if event.kind == "start":
             builder.start(event.tag, event.attrs)
         elif event.kind == "end":
@@ -372,4 +377,5 @@ class _BodyBuilder:
 
 
 def parse_html(text: str, context: ImportContext = NO_CONTEXT) -> ParsedDocument:
-    return assemble(html_items(text), context=context)
+    images: list[str] = []
+    return with_images_note(assemble(html_items(text, images), context=context), images)

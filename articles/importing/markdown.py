@@ -9,7 +9,14 @@ import re
 from markdown_it import MarkdownIt
 
 from articles.importing.assemble import assemble
-from articles.importing.common import NO_CONTEXT, Heading, ImportContext, ImportRefused, ParsedDocument
+from articles.importing.common import (
+    NO_CONTEXT,
+    Heading,
+    ImportContext,
+    ImportRefused,
+    ParsedDocument,
+    with_images_note,
+)
 from articles.importing.html import html_items
 from articles.rich_text import plain_text, sanitize_rich_text
 
@@ -40,12 +47,14 @@ def parse_markdown(text: str, context: ImportContext = NO_CONTEXT) -> ParsedDocu
             "article has a few thousand. Check that it is the right file, or split it into several."
         )
     title, body = _front_matter_title(text)
-    items = html_items(_markdown.render(body))
+    images: list[str] = []
+    items = html_items(_markdown.render(body), images)
     if title is None and not any(isinstance(item, Heading) for item in items):
         lines = body.strip().split("\n", 1)
         title = plain_text(sanitize_rich_text(_markdown.renderInline(lines[0].strip())))
-        items = html_items(_markdown.render(lines[1] if len(lines) > 1 else ""))
-    return assemble(items, title=title, context=context)
+        images.clear()
+        items = html_items(_markdown.render(lines[1] if len(lines) > 1 else ""), images)
+    return with_images_note(assemble(items, title=title, context=context), images)
 
 
 def _front_matter_title(text: str) -> tuple[str | None, str]:
