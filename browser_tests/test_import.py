@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASTED = """\
 If you’ve lived with back pain for months, radiofrequency ablation may give you lasting relief.
 What is radiofrequency ablation?
-Radiofrequency ablation uses gentle heat to quiet the small nerves that carry pain from the joints of the spine.
+Radiofrequency ablation uses gentle heat to quiet the small nerves that carry pain from spine joints.
 What conditions can it help?
 It can help with conditions such as:
 - Facet joint arthritis

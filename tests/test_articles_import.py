@@ -903,7 +903,8 @@ def test_what_counts_as_the_clinics_own_closing_information(paragraph, is_clinic
 def test_images_in_markdown_and_html_are_reported_not_dropped_in_silence():
     document = parse_text(
         "# Pump refills\n\nA refill takes about twenty minutes in the clinic.\n\n"
-        "![Where the pump sits under the skin](pump.png)\n\n## After\n\nRest for the day. ![](catheter.jpg)\n",
+        "![Where the pump sits under the skin](pump.png)\n\n"
+        "## After\n\nRest for the day. ![](catheter.jpg)\n",
         "md",
     )
     assert document.notes == (
