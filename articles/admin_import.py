@@ -5,9 +5,9 @@ rows an import suggested."""
 import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -18,10 +18,12 @@ from clinics import roles
 from clinics.models import Clinic
 
 # More files at once is a folder's worth: the command (import_article) takes folders.
-MAX_FILES = 50
+MAX_FILES = 20
 # Posts of a WordPress export imported in one request: ~40 ms each (bench/import_wordpress.py), so
 # about 12 s; a bigger blog goes through the command, which has no request to time out.
 MAX_POSTS_PER_UPLOAD = 300
+# Lines of a WordPress report shown as messages (they live in the session until shown).
+MAX_REPORT_LINES = 100
 LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "info": messages.INFO}
 
 
@@ -156,7 +158,7 @@ def _import_all(request, model_admin, form) -> list[Article] | None:
                 created += _import_wordpress(request, model_admin, upload, clinic, duplicates)
                 continue
             data, document = parsed[0] if parsed else _parse(upload, clinic, file_format)
-            sha256 = importing.source_hash(data)
+            sha256 = importing.document_hash(data, upload.name)
             previous = importing.previous_imports(clinic, [sha256]).get(sha256)
             if previous is not None and duplicates == "skip":
                 model_admin.message_user(
@@ -211,8 +213,15 @@ def _import_wordpress(request, model_admin, upload, clinic, duplicates) -> list[
         admin.ModelAdmin.log_addition(model_admin, request, article, [{"added": {}}])
     lines = export.lines()
     model_admin.message_user(request, lines[0], messages.SUCCESS if articles else messages.WARNING)
-    for line in lines[1:]:
+    for line in lines[1 : MAX_REPORT_LINES + 1]:
         model_admin.message_user(request, line, messages.INFO)
+    if len(lines) > MAX_REPORT_LINES + 1:
+        model_admin.message_user(
+            request,
+            f"… and {len(lines) - MAX_REPORT_LINES - 1:,} more lines: the import_article command prints "
+            "the whole report.",
+            messages.INFO,
+        )
     return articles
 
 
@@ -242,7 +251,9 @@ class SuggestionsForm(forms.Form):
 
 def suggestions_view(request, model_admin, object_id):
     """Confirm or drop what an import suggested; wrapped in admin_view by ArticleAdmin."""
-    article = get_object_or_404(model_admin.get_queryset(request), pk=object_id)
+    article = model_admin.get_object(request, unquote(object_id))  # None for a malformed id too
+    if article is None:
+        raise Http404("No such article.")
     if not model_admin.has_change_permission(request, article):
         raise PermissionDenied
     suggestions = list(article.import_suggestions.all())

@@ -1,3 +1,4 @@
+import html
 import re
 from io import StringIO
 from pathlib import Path
@@ -913,3 +914,73 @@ def test_images_in_markdown_and_html_are_reported_not_dropped_in_silence():
     )
     assert "<img" not in "".join(section.body for section in document.sections)
     assert parse_text("<h1>Refills</h1><p>No pictures here, only words.</p>", "html").notes == ()
+
+
+@pytest.mark.parametrize(
+    "advice",
+    [
+        "Call us if the injection site becomes red, swollen or warm.",
+        "Call us before your procedure if you take blood thinners such as warfarin or Eliquis.",
+        "If you are pregnant or might be, call us before the procedure.",
+        "Do not drive for 24 hours. Call us if you cannot pass urine.",
+        "Stop eating 6 hours before the procedure; call our office with any questions about your medicines.",
+    ],
+)
+def test_closing_instructions_stay_in_the_article_even_when_they_say_call_us(advice):
+    document = parse_document(
+        f"Nerve Blocks\nA nerve block numbs the nerves that carry pain.\nWhen to call\n{advice}\n".encode(),
+        filename="nerve-blocks.txt",
+    )
+    assert document.left_out == ()
+    assert document.sections[-1] == importing.ParsedSection("When to call", f"<p>{html.escape(advice)}</p>")
+
+
+@pytest.mark.parametrize(
+    ("clinic", "paragraph"),
+    [
+        ("Relief", "Most patients feel pain relief within two weeks and can return to work."),
+        ("Ace", "Do not lift anything heavy or place weight on the treated side for two days."),
+        ("Ace", "Most people are back at their usual pace in a week."),
+    ],
+)
+def test_a_clinic_name_inside_other_words_or_in_ordinary_advice_leaves_nothing_out(clinic, paragraph):
+    assert not clinic_information(paragraph, (clinic,))
+
+
+def test_a_list_typed_without_bullets_does_not_join_the_whole_pasted_text_into_one_paragraph():
+    document = parse_document(
+        (
+            b"Epidural injections can calm swollen nerves and ease pain that spreads down an arm or a leg.\n"
+            b"What conditions does it treat?\nEpidural injections are most often used for\nsciatica\n"
+            b"herniated discs\nspinal stenosis\nWhat are the risks?\nRisks are rare: a headache.\n"
+            b"Recovery\nMost people go home within an hour and return to normal activities the next day.\n"
+        ),
+        filename="epidurals.txt",
+    )
+    assert [section.heading for section in document.sections] == [
+        "What conditions does it treat?",
+        "What are the risks?",
+        "Recovery",
+    ]
+    assert document.sections[0].body == (
+        "<p>Epidural injections are most often used for</p><p>sciatica</p><p>herniated discs</p>"
+        "<p>spinal stenosis</p>"
+    )
+    # No heading names the treatment ("What are the risks?" is about a part of it): the file does.
+    assert document.title == "Epidurals"
+
+
+def test_long_runs_of_spaces_are_read_in_linear_time():
+    # "\s*(<p>)" on 100,000 spaces retried the run from each position: a minute per paragraph.
+    page = "<h1>Spaces</h1>" + ("<p>a" + " " * 29_900 + "b</p>") * 33
+    document = parse_text(page, "html")
+    assert len(document.sections) == 32
+    assert all(section.body.startswith("<p>a") for section in document.sections)
+
+
+def test_the_same_text_saved_again_with_other_line_endings_is_the_same_source():
+    unix = b"Knee Pain\nKnee pain is common.\nIce helps.\n"
+    assert importing.document_hash(b"\xef\xbb\xbf" + unix.replace(b"\n", b"\r\n"), "knee.txt") == (
+        importing.document_hash(unix.replace(b"\n", b"  \n"), "knee.txt")
+    )
+    assert importing.document_hash(unix, "knee.txt") != importing.document_hash(unix + b"Rest.\n", "knee.txt")

@@ -630,3 +630,25 @@ def test_images_without_descriptions_are_counted():
         "The file has 1 image (without a description): images are not imported yet; add it to the "
         "article by hand.",
     )
+
+
+def test_a_document_of_more_elements_than_an_article_has_is_refused_before_mammoth_reads_it(monkeypatch):
+    converted = []
+    monkeypatch.setattr(importing_docx.mammoth, "convert_to_html", lambda *a, **k: converted.append(1))
+    # 55,000 paragraphs in one table cell: 1.9 MB of XML, but ten seconds of mammoth.
+    crowded = minimal_document_xml(
+        "<w:tbl><w:tr><w:tc>" + paragraph_xml("a") * 15_000 + "</w:tc></w:tr></w:tbl>"
+    )
+    data = with_parts(stimulation_trial(), {"word/document.xml": crowded}, compression=zipfile.ZIP_STORED)
+    with pytest.raises(ImportRefused, match=r"far longer than an article \(45,00\d pieces"):
+        parse_docx(data)
+    assert converted == []
+
+
+def test_an_xml_part_in_another_encoding_than_utf8_is_refused():
+    # A single-byte encoding named in the declaration would read the bytes as other characters,
+    # behind the scan for a document type declaration.
+    part = b'<?xml version="1.0" encoding="cp037"?>' + minimal_document_xml(paragraph_xml("Text"))[55:]
+    data = with_parts(stimulation_trial(), {"word/document.xml": part})
+    with pytest.raises(ImportRefused, match="not a Word document"):
+        parse_docx(data)

@@ -366,3 +366,37 @@ def test_suggestions_of_another_clinics_article_or_of_one_in_review_cannot_be_de
     client.force_login(staff["wendy"])
     assert client.post(url, {"confirmed": []}).status_code == 403  # read-only while in review
     assert article.import_suggestions.count() == 9
+
+
+def test_a_malformed_article_id_on_the_suggestions_page_is_a_404(writer_client):
+    for object_id in ("abc", "1.5", "%00"):
+        response = writer_client.get(f"/admin/articles/article/{object_id}/suggestions/")
+        assert response.status_code == 404, object_id
+
+
+def test_a_wordpress_export_with_a_failed_post_makes_the_command_say_not_all_were_imported(tmp_path, clinic):
+    long_heading = "Why " * 60
+    broken = POST.format(title="Hip pain", slug="hip").replace(
+        "<h2>Treatment</h2>", f"<h2>{long_heading}</h2>"
+    )
+    export = tmp_path / "blog.xml"
+    export.write_text(WXR.format(items=POST.format(title="Knee pain", slug="knee") + broken))
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 of its posts and pages failed"):
+        call_command("import_article", str(export), clinic=clinic.slug, stdout=out)
+    assert list(Article.objects.values_list("slug", flat=True)) == ["knee"]
+    assert "Failed “Hip pain”: The heading “Why Why" in out.getvalue()
+
+
+def test_an_aside_or_a_footer_inside_a_wordpress_post_is_part_of_the_post(writer_client, clinic):
+    post = POST.format(title="Knee pain", slug="knee").replace(
+        "<h2>Treatment</h2>",
+        "<aside><p>Stop blood thinners five days before, as told.</p></aside><h2>Treatment</h2>",
+    )
+    writer_client.post(
+        reverse(IMPORT_URL),
+        {"document": upload("blog.xml", WXR.format(items=post).encode()), "clinic": clinic.pk},
+    )
+    bodies = " ".join(Article.objects.get().sections.values_list("body", flat=True))
+    assert "Stop blood thinners five days before" in bodies

@@ -52,6 +52,7 @@ __all__ = [
     "parse_text",
     "previous_imports",
     "source_hash",
+    "document_hash",
     "split_report",
 ]
 
@@ -92,7 +93,7 @@ def import_article(
     """
     document = parse_document(data, filename=filename, file_format=file_format, clinic=clinic)
     return create_draft(
-        document, clinic=clinic, by=by, source=PurePath(filename).name, sha256=source_hash(data)
+        document, clinic=clinic, by=by, source=PurePath(filename).name, sha256=document_hash(data, filename)
     )
 
 
@@ -104,6 +105,20 @@ def parse_document(
     if chosen_format == "docx":
         return parse_docx(data, context)
     return parse_text(decode_document(data), chosen_format, context)
+
+
+def document_hash(data: bytes, filename: str) -> str:
+    """The source's hash, as kept to notice a second import: of a text file, its text (so the same
+    text saved again with a byte-order mark, Windows line endings or trailing spaces is the same
+    source); of a Word file, its bytes."""
+    if PurePath(filename).suffix.lower() in (".docx", ".doc", WORDPRESS_EXTENSION):
+        return source_hash(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return source_hash(data)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return source_hash("\n".join(line.rstrip() for line in lines).strip("\n").encode())
 
 
 def clinic_names(clinic: Clinic | None) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ from articles.importing.common import (
     one_line,
     shortened,
 )
-from articles.importing.suggestions import clinic_information, suggestions_in
+from articles.importing.suggestions import clinic_information, contact_heading, suggestions_in
 from articles.models import SECTION_BODY_MAX_LENGTH
 from articles.rich_text import plain_text, sanitize_rich_text
 
@@ -112,23 +112,32 @@ def assemble(items: list, *, title: str | None = None, context: ImportContext = 
     )
 
 
+# Closing paragraphs left out at most: a clinic signs off in one or two, never in dozens.
+MAX_LEFT_OUT = 4
+
+
 def _leave_out_clinic_information(intro: list, sections: list, context: ImportContext) -> tuple[str, ...]:
     """Take the document's closing paragraphs about the clinic itself off its end (in place), and
-    return their text in document order; a last section left empty goes with them. Only at the end:
-    a clinic named in the middle of an article is part of it. Never the whole text."""
-    left_out = []
-    while True:
+    return their text in document order. Only at the end (a clinic named in the middle of an
+    article is part of it), never the whole text, and a section emptied by it goes with them only
+    if its heading is about the clinic too ("Contact us"): otherwise its paragraph stays."""
+    left_out: list[str] = []
+    remaining = sum(len(blocks) for _heading, blocks in sections) + len(intro)
+    while len(left_out) < MAX_LEFT_OUT and remaining > 1:
         blocks = sections[-1][1] if sections else intro
-        remaining = sum(len(section_blocks) for _heading, section_blocks in sections) + len(intro)
-        if not blocks or remaining <= 1:
+        if not blocks or not blocks[-1].startswith("<p>"):
             break
         text = one_line(plain_text(blocks[-1]))
-        if not blocks[-1].startswith("<p>") or not clinic_information(text, context.clinic_names):
+        if not clinic_information(text, context.clinic_names):
+            break
+        emptied = sections and len(blocks) == 1
+        if emptied and not contact_heading(sections[-1][0], context.clinic_names):
             break
         left_out.insert(0, text)
         blocks.pop()
-        if sections and not blocks:
-            left_out.insert(0, sections.pop()[0])  # its heading ("Contact us") goes too
+        remaining -= 1
+        if emptied:
+            left_out.insert(0, sections.pop()[0])
     return tuple(left_out)
 
 
@@ -195,15 +204,24 @@ def _take_title(items: list, context: ImportContext) -> tuple[str, list, list, s
 
 
 # "What is an intrathecal pump?", "What are nerve blocks?", "How does a pain pump work?"...
+# "The" asks about a part of the subject, not the subject: "What are the risks?", "What is the
+# recovery like?" name no treatment, so they make no title.
 _QUESTION_SUBJECT = re.compile(
-    r"^what (?:is|are) (?:an? |the )?(?P<what>.+?)(?: used for| like)?\?$"
-    r"|^how (?:does|do|is|are) (?:an? |the )?(?P<how>.+?) (?:work|done|performed|placed|implanted)\?$"
-    r"|^(?:about|understanding|all about) (?:an? |the )?(?P<about>.+)$",
+    r"^what (?:is|are) (?:an? )?(?!the\b)(?P<what>.+?)(?: used for| like)?\?$"
+    r"|^how (?:does|do|is|are) (?:an? )?(?!the\b)(?P<how>.+?) (?:work|done|performed|placed|implanted)\?$"
+    r"|^(?:about|understanding|all about) (?:an? )?(?!the\b)(?P<about>.+)$",
     re.IGNORECASE,
 )
 # "What is an intrathecal pump and how does it work?": the subject ends where the second question starts.
 _SECOND_QUESTION = re.compile(
     r"(?:\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+)(?:how|why|what|who|when|where|is|are|does|do|can)\b.*$",
+    re.IGNORECASE,
+)
+# "How is it done?", "What is this?": a pronoun or a word of the reader's is no title.
+_NO_SUBJECT = re.compile(
+    r"^(?:it|this|that|these|those|they|them|he|she|we|you|i|me)$|^(?:it|this|that|my|your|our|their|"
+    r"its|his|her|some|any|other|common|possible)\b"
+    r"|^(?:risks?|benefits?|side effects?|options?|alternatives?|costs?|results?|steps?|symptoms?|causes?)$",
     re.IGNORECASE,
 )
 _FILE_NAME_SEPARATORS = re.compile(r"[-_.\s]+")
@@ -222,7 +240,7 @@ def made_up_title(items: list, context: ImportContext) -> tuple[str, str]:
             continue
         subject = _SECOND_QUESTION.sub("", next(group for group in match.groups() if group)).strip()
         title = subject[:1].upper() + subject[1:]
-        if title and len(title) <= MAX_TITLE:
+        if title and len(title) <= MAX_TITLE and not _NO_SUBJECT.match(subject):
             return title, (
                 f"The text has no title line: the title “{title}” was made from the heading “{heading}”. "
                 "Edit it."

@@ -3,7 +3,7 @@ article (a condition treated, a risk, a candidate criterion, a contraindication)
 is forgotten. Conditions and risks are matched to the shared vocabulary by name and synonyms only."""
 
 import reversion
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
@@ -103,8 +103,19 @@ def _next_position(model, article) -> int:
 
 
 def _new_term(model, name: str):
+    """A new condition or risk named ``name``; the one of that name if someone added it meanwhile
+    (names are unique: another writer may confirm the same term at the same moment)."""
+    name = name[: model._meta.get_field("name").max_length]
     base = slugify(name)[:190].strip("-") or "term"
-    slug, suffix = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, suffix = f"{base}-{suffix}", suffix + 1
-    return model.objects.create(name=name[:200], slug=slug)
+    for _attempt in range(5):
+        slug, suffix = base, 2
+        while model.objects.filter(slug=slug).exists():
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        try:
+            with transaction.atomic():  # a savepoint: the insert can lose a race
+                return model.objects.create(name=name, slug=slug)
+        except IntegrityError:
+            existing = model.objects.filter(name=name).first()
+            if existing is not None:
+                return existing
+    raise IntegrityError(f"No free slug for a new {model._meta.verbose_name} named {name!r}.")

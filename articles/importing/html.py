@@ -40,8 +40,9 @@ _SECTION_HEADINGS = {"h1", "h2", "h3", "h4"}
 _ALL_HEADINGS = _SECTION_HEADINGS | {"h5", "h6"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Dropped with everything inside: page furniture and things that are not prose.
+_PAGE_FURNITURE = {"nav", "aside", "footer"}
 _DROPPED = (
-    {"head", "title", "nav", "aside", "footer"}  # page furniture
+    {"head", "title"}
     | {"script", "style", "noscript", "template"}  # code
     | {"button", "select", "textarea", "dialog"}  # controls
     | {"iframe", "object", "svg", "math", "canvas", "video", "audio"}  # embedded media
@@ -79,7 +80,10 @@ _NESTABLE = {"ul", "ol", "blockquote", "strong", "em", "a"}
 # the square of the depth (100,000 nested lists: minutes), and no patient reads ten levels of lists.
 MAX_NESTING = 10
 # Source indentation next to a block tag: invisible in a browser, noise in the editor.
-_BLOCK_TAG_SPACE = re.compile(r"\s*(</?(?:p|ul|ol|li|blockquote)>)\s*")
+# Two patterns, each linear: "\s*(<tag>)" would retry a long run of spaces from each of its
+# positions (quadratic: 100,000 spaces took a minute).
+_SPACE_BEFORE_BLOCK_TAG = re.compile(r"(?<!\s)\s+(?=</?(?:p|ul|ol|li|blockquote)>)")
+_SPACE_AFTER_BLOCK_TAG = re.compile(r"(</?(?:p|ul|ol|li|blockquote)>)\s+")
 _CELL_SEPARATOR = " – "
 
 
@@ -162,9 +166,11 @@ class _EventCollector(HTMLParser):
         self._append(_Event("data", text=data))
 
 
-def html_items(source: str, images: list[str] | None = None) -> list:
+def html_items(source: str, images: list[str] | None = None, *, page: bool = True) -> list:
     """The headings and blocks of ``source``; with ``images``, the alt text of each image in the
-    content is appended to it ("" for none): images are not imported yet, so they are reported."""
+    content is appended to it ("" for none): images are not imported yet, so they are reported.
+    ``page``: a whole web page, whose navigation, asides and footer are the site's, not the
+    article's; False for an article's own HTML (a WordPress post), where they are its text."""
     collector = _EventCollector(budget=HTML_WORK_FLOOR + HTML_WORK_PER_CHARACTER * len(source))
     try:
         collector.feed(source)
@@ -172,7 +178,7 @@ def html_items(source: str, images: list[str] | None = None) -> list:
     except _TooMuchWork as refusal:
         raise ImportRefused(refusal.reason) from None
     builder = _BodyBuilder()
-    for event in _content_events(collector.events):
+    for event in _content_events(collector.events, page=page):
         if event.kind == "start" and event.tag == "img" and images is not None:
             images.append(one_line(dict(event.attrs).get("alt") or ""))
         if event.kind == "start":
@@ -200,9 +206,11 @@ def _element_ends(events: list[_Event]) -> dict[int, int]:
     return ends
 
 
-def _content_events(events: list[_Event]) -> list[_Event]:
+def _content_events(events: list[_Event], *, page: bool = True) -> list[_Event]:
     """The events of the article itself: inside <main> (or the only <article>) if the page has one,
     without page furniture."""
+    dropped = _DROPPED | _PAGE_FURNITURE if page else _DROPPED
+    dropped_unless_holding_headings = _DROPPED_UNLESS_HOLDING_HEADINGS if page else {"form"}
     starts = [index for index, event in enumerate(events) if event.kind == "start"]
     main = next((index for index in starts if events[index].tag == "main"), None)
     articles = [index for index in starts if events[index].tag == "article"]
@@ -221,7 +229,7 @@ def _content_events(events: list[_Event]) -> list[_Event]:
         event, end = events[index], ends.get(index, len(events))
         holds_headings = headings_before[end] > headings_before[index]
         if event.kind == "start" and (
-            event.tag in _DROPPED or (event.tag in _DROPPED_UNLESS_HOLDING_HEADINGS and not holds_headings)
+            event.tag in dropped or (event.tag in dropped_unless_holding_headings and not holds_headings)
         ):
             index = end + 1
             continue
@@ -342,7 +350,8 @@ class _BodyBuilder:
     def _add(self, parts: list[str]) -> None:
         self.nested.clear()
         self.too_deep.clear()
-        cleaned = _BLOCK_TAG_SPACE.sub(r"\1", sanitized_block("".join(parts)))
+        cleaned = _SPACE_BEFORE_BLOCK_TAG.sub("", sanitized_block("".join(parts)))
+        cleaned = _SPACE_AFTER_BLOCK_TAG.sub(r"\1", cleaned)
         if cleaned:
             self.items.append(cleaned)
 

@@ -103,7 +103,12 @@ def _chunks(text: str) -> list[list[str]]:
 
 def _hard_wrapped(chunks: list[list[str]]) -> bool:
     """Whether line breaks inside a paragraph are the editor's wrapping, not the writer's: some
-    lines stop mid-sentence and the next goes on in lower case."""
+    lines reach near the wrap width, stop mid-sentence, and the next goes on in lower case. A short
+    line that goes on in lower case is something else: a list typed without bullets under "used
+    for", which must not join the whole text into one paragraph."""
+    lengths = sorted(len(line.strip()) for chunk in chunks for line in chunk)
+    width = lengths[(len(lengths) * 9) // 10]  # most lines' length, not one long address's
+    near_width = max(_WRAPPED_LINE, 0.6 * width)
     breaks = soft = 0
     for chunk in chunks:
         for line, following in zip(chunk, chunk[1:], strict=False):
@@ -111,7 +116,7 @@ def _hard_wrapped(chunks: list[list[str]]) -> bool:
             if _list_item(line) or _list_item(following):
                 continue
             breaks += 1
-            if not line.endswith(_SENTENCE_END) and following[:1].islower():
+            if len(line) >= near_width and not line.endswith(_SENTENCE_END) and following[:1].islower():
                 soft += 1
     return soft >= 2 or (soft == 1 and breaks <= 4)
 

@@ -30,25 +30,61 @@ _CONTACT = re.compile(
 )
 
 
-# When to call is medical advice, whoever it tells you to call: "Call us right away if you have a
-# fever" stays in the article.
-_SAFETY_ADVICE = re.compile(
-    r"\bright away\b|\bimmediately\b|\b911\b|\bemergenc|\burgent|\bfever|\bbleeding\b|\bsymptoms?\b"
-    r"|\bsigns? of\b|\bswelling\b|\bredness\b|\bnumbness\b|\bweakness\b|\bworse\b|\bsevere\b|\binfection\b"
-    r"|\bside effects?\b|\bchest pain\b|\bshort(?:ness)? of breath\b",
+# Anything that tells the reader what to do, when or if, is the article's, whoever it tells them to
+# call: "Call us right away if you have a fever", "Call us before your procedure if you take blood
+# thinners", "Stop eating 6 hours before". The clinic's information invites; it does not instruct.
+_INSTRUCTION = re.compile(
+    r"\b(?:if|unless|before|after|until|when|whenever|while|during|stop|do not|don't|never|avoid|bring|"
+    r"take|medicines?|medications?|blood thinners?|pregnan\w*|hours?|days?|weeks?|right away|immediately|"
+    r"911|emergenc\w*|urgent\w*|fever\w*|bleeding|symptoms?|signs? of|swollen|swelling|red|redness|warm|"
+    r"numbness|weakness|worse|severe|infection|side effects?|chest pain|short(?:ness)? of breath)\b",
+    re.IGNORECASE,
+)
+# "If you have questions, call us" invites: the idiom is not an instruction.
+_QUESTIONS_IDIOM = re.compile(
+    r"\b(?:if|when) you have (?:any )?(?:other |more |further )?questions\b(?: about [^,.;]*)?", re.IGNORECASE
+)
+# Said of a clinic, not of a treatment: "<Clinic> is a pain clinic in Indiana", "since 2009", an
+# address or a phone number.
+_ABOUT_A_CLINIC = re.compile(
+    r"\b(?:is|are) an? (?:[\w-]+ ){0,4}(?:clinic|practice|cent(?:er|re)|group|office|team|hospital)\b"
+    r"|\bour (?:clinic|practice|team|office|doctors|physicians|providers|staff|specialists)\b"
+    r"|\bsince (?:19|20)\d\d\b|\bsuite \d|\b\d{3}[ .-]\d{3}[ .-]\d{4}\b|\(\d{3}\) ?\d{3}[ .-]\d{4}"
+    r"|\b\d+ [\w. ]{2,40} (?:street|st|avenue|ave|road|rd|drive|dr|boulevard|blvd|lane|ln|way)\b",
+    re.IGNORECASE,
+)
+# A closing section's heading that is about the clinic: it goes with its paragraphs.
+_CONTACT_HEADING = re.compile(
+    r"^(?:contact|about|get in touch|find us|reach us|call us|visit us|our (?:clinic|practice|team|office)"
+    r"|locations?|request|schedule|book|make an appointment|questions\??$|have questions|ready to"
+    r"|learn more)",
     re.IGNORECASE,
 )
 
 
 def clinic_information(text: str, clinic_names=()) -> bool:
-    """Whether a paragraph reads as the clinic's own information: it names the importing clinic or
-    invites the reader to visit, call, follow or book; never advice on when to seek care."""
+    """Whether a paragraph reads as the clinic's own information: it invites the reader to visit,
+    call, follow or book, or it describes the importing clinic by name; never when it instructs
+    (what to do, if or when: that is the article's advice)."""
     folded = _folded(text)
-    if _SAFETY_ADVICE.search(folded):
+    if _INSTRUCTION.search(_QUESTIONS_IDIOM.sub("", folded)):
         return False
-    return bool(_CONTACT.search(folded)) or any(
-        name and _folded(name) in folded for name in clinic_names if len(name.strip()) >= 3
+    if _CONTACT.search(folded):
+        return True
+    return bool(_ABOUT_A_CLINIC.search(folded)) and any(_names(folded, name) for name in clinic_names)
+
+
+def contact_heading(heading: str, clinic_names=()) -> bool:
+    """Whether a closing section's heading is about the clinic ("Contact us", "About <clinic>")."""
+    folded = _folded(heading)
+    return bool(_CONTACT_HEADING.search(folded) or _CONTACT.search(folded)) or any(
+        _names(folded, name) for name in clinic_names
     )
+
+
+def _names(folded: str, name: str) -> bool:
+    name = _folded(name).strip()
+    return len(name) >= 3 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded) is not None
 
 
 # What a heading or a list's lead-in says the list is, most specific first: "not a good

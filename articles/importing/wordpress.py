@@ -441,7 +441,9 @@ _AUTOP_BLOCKS = (
 _AROUND_BLOCK_TAG = re.compile(rf"(<{_AUTOP_BLOCKS}[\s/>]|</{_AUTOP_BLOCKS}>)", re.IGNORECASE)
 _STARTS_BLOCK = re.compile(rf"^(?:</?{_AUTOP_BLOCKS}[\s/>]|<!--)", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+# The lookbehind starts a match at the beginning of a run of spaces only: "[ \t]*\n" alone would
+# retry a long run from each of its positions (quadratic).
+_LINE_BREAK = re.compile(r"(?<![ \t])[ \t]*\n\s*")
 
 
 def autop(text: str) -> str:
@@ -557,7 +559,8 @@ def skip_reason(item: WordPressItem) -> str:
 def post_hash(item: WordPressItem) -> str:
     """The post's identity and content: the same post exported again is recognised, an edited one
     is new."""
-    return source_hash(f"{item.guid}\n{item.title}\n{item.excerpt}\n{item.content}".encode())
+    identity = f"{item.guid}\n{item.post_id}\n{item.post_type}\n{item.slug}"
+    return source_hash(f"{identity}\n{item.title}\n{item.excerpt}\n{item.content}".encode())
 
 
 def _imported_before(previous) -> str:
@@ -577,7 +580,7 @@ def post_document(item: WordPressItem, context: ImportContext) -> ParsedDocument
     """The post as a document to save: its sections from the content, its title, its excerpt as the
     summary, and notes on what was left out. Raises ImportRefused when it cannot be an article."""
     prepared = prepare_content(item.content)
-    items = html_items(prepared.html)
+    items = html_items(prepared.html, page=False)  # a post's own asides and footers are its text
     if not items:
         only = [
             *([_count(prepared.images, "image")] if prepared.images else []),

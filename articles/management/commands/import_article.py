@@ -61,8 +61,13 @@ class Command(BaseCommand):
                 )
                 for line in export.lines():
                     self.stdout.write(f"  {line}")
+                if export.failed:
+                    # Its other posts are imported; the command still says that not all were.
+                    raise importing.ImportRefused(
+                        f"{len(export.failed)} of its posts and pages failed (see above)."
+                    )
                 return "imported"
-            sha256 = importing.source_hash(data)
+            sha256 = importing.document_hash(data, path.name)
             previous = importing.previous_imports(owner, [sha256]).get(sha256)
             if previous is not None and duplicates == "skip":
                 self.stdout.write(self.style.WARNING(report.duplicate_line(path.name, previous)))
