@@ -690,3 +690,54 @@ def test_two_closing_paragraphs_are_both_left_out():
         "Call us at 765-555-0100 to schedule an appointment.",
         "Visit our website and like us on Facebook for more tips.",
     )
+
+
+@pytest.mark.django_db
+def test_intrathecal_pump_implant_the_first_customers_shape():
+    """No blank lines, no title line, question and statement headings, lists after colon lead-ins,
+    curly quotes, and a closing paragraph about the importing clinic."""
+    document = parse("intrathecal-pump-implant.txt", clinic=make_clinic(name="Lafayette Pain Care"))
+
+    assert document.title == "Intrathecal pump implant"
+    assert document.notes[0] == made_from_heading(
+        "Intrathecal pump implant", "What is an intrathecal pump implant?"
+    )
+    # The introduction is two sentences over 300 characters: the first section, and its opening
+    # sentence the summary.
+    assert document.summary == (
+        "If you’ve been living with chronic pain that hasn’t responded to other treatments, an intrathecal "
+        "pump implant may be an option worth discussing with your doctor."
+    )
+    assert headings(document) == [
+        "Overview",
+        "What is an intrathecal pump implant?",
+        "What conditions can it help?",
+        "Who is a candidate for an intrathecal pump?",
+        "Does it hurt?",
+        "Recovery at home",
+        "What are the risks?",
+    ]
+    assert body(document, "What are the risks?") == (
+        "<p>As with any surgery, there are some risks:</p>"
+        "<ul><li>Infection</li><li>Bleeding</li><li>Spinal fluid leak</li><li>Headache</li></ul>"
+    )
+    assert "the “intrathecal space” around the spinal cord" in body(
+        document, "What is an intrathecal pump implant?"
+    )
+    assert document.left_out == (
+        "Lafayette Pain Care is a pain clinic in Indiana dedicated to helping patients live fuller lives. "
+        "To learn more about intrathecal pumps, visit our website and like us on Facebook.",
+    )
+    assert kinds_and_texts(document) == [
+        ("condition", "Failed back surgery syndrome"),
+        ("condition", "Complex regional pain syndrome (CRPS)"),
+        ("condition", "Cancer pain"),
+        ("condition", "Severe spasticity from multiple sclerosis or cerebral palsy"),
+        ("candidate", "Your pain has lasted longer than six months"),
+        ("candidate", "Other treatments, such as medications and injections, haven’t helped"),
+        ("candidate", "You have had a successful trial dose"),
+        ("risk", "Infection"),
+        ("risk", "Bleeding"),
+        ("risk", "Spinal fluid leak"),
+        ("risk", "Headache"),
+    ]
