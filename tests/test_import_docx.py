@@ -652,3 +652,26 @@ def test_an_xml_part_in_another_encoding_than_utf8_is_refused():
     data = with_parts(stimulation_trial(), {"word/document.xml": part})
     with pytest.raises(ImportRefused, match="not a Word document"):
         parse_docx(data)
+
+
+def test_a_short_question_on_a_line_of_its_own_is_a_heading_as_in_plain_text():
+    document = docx.Document()
+    document.add_heading("Kyphoplasty", level=1)
+    document.add_paragraph("Kyphoplasty repairs a broken bone in the spine with a small balloon and cement.")
+    document.add_paragraph("Does it hurt?")
+    document.add_paragraph("You are asleep or sedated, so you feel no pain during it.")
+    document.add_paragraph(
+        "Can you tell me whether my insurance will cover every part of the procedure and stay?"
+    )
+    document.add_paragraph("Ask our billing office.")
+    document.add_paragraph("Will I need a brace?")
+
+    parsed = parse_docx(saved(document))
+
+    assert [section.heading for section in parsed.sections] == ["Does it hurt?"]
+    # A long question is a sentence; a last one heads nothing: both stay paragraphs.
+    assert parsed.sections[0].body == (
+        "<p>You are asleep or sedated, so you feel no pain during it.</p>"
+        "<p>Can you tell me whether my insurance will cover every part of the procedure and stay?</p>"
+        "<p>Ask our billing office.</p><p>Will I need a brace?</p>"
+    )

@@ -392,7 +392,11 @@ def _headings_by_shape(markup: str) -> str:
     for index, block in enumerate(blocks):
         text = _bold_line_text(block)
         following = blocks[index + 1] if index + 1 < len(blocks) else None
-        if text is None:
+        question = _question_line_text(block)
+        if text is None and question is not None and index > 0 and following is not None:
+            # The plain-text rule: a short question on a line of its own heads the text under it.
+            result.append(f"<h2>{question}</h2>" if _is_body_text(following) else block)
+        elif text is None:
             result.append(block)
         elif index == 0 and not has_title:
             result.append(f"<h1>{text}</h1>")
@@ -411,6 +415,22 @@ def _bold_line_text(block: str) -> str | None:
         return None
     text = one_line(unescape(re.sub(r"<[^>]*>", "", match["inner"])))
     if not text or len(text) > MAX_BOLD_HEADING or text.endswith(_SENTENCE_PART_END):
+        return None
+    return match["inner"]
+
+
+_PLAIN_PARAGRAPH = re.compile(r"<p>(?P<inner>[^<>]*)</p>")
+# A longer question is a sentence of the text, not a heading above it (as in plain text).
+MAX_QUESTION_WORDS = 14
+
+
+def _question_line_text(block: str) -> str | None:
+    """The (escaped) text of an unformatted paragraph that is a short question; None otherwise."""
+    match = _PLAIN_PARAGRAPH.fullmatch(block)
+    if match is None:
+        return None
+    text = one_line(unescape(match["inner"]))
+    if not text.endswith("?") or len(text) > MAX_BOLD_HEADING or len(text.split()) > MAX_QUESTION_WORDS:
         return None
     return match["inner"]
 
