@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from articles import previews, publishing, revisions, snapshots, workflow
+from articles import previews, publishing, receivers, revisions, snapshots, workflow
 from articles.admin_feedback import grade_view
 from articles.admin_import import import_article_view, suggestions_view
 from articles.admin_preview import patient_preview_view
@@ -431,8 +431,17 @@ class ArticleAdmin(
         reversion.set_comment(entry.get_change_message() or "Saved without changes")
         return entry
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            # The clinic picker: a posted value that is no id is a form error, not a 500.
+            kwargs["widget"] = LoadedChoiceAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        with receivers.grades_once():  # the article's grades once, not once per section saved
+            super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
             # An approved article now has unpublished changes; what is live stays live.
             workflow.working_copy_changed(form.instance, by=request.user)

@@ -3,6 +3,7 @@
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
 from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
 from django.db.models import Q, UniqueConstraint
 from django.utils import timezone
 
@@ -127,12 +128,66 @@ class LoadedChoiceAutocompleteSelect(widgets.AutocompleteSelect):
     loaded: tuple[str, str] | None = None
 
     def optgroups(self, name, value, attr=None):
+        # A posted value that is no id at all ("abc") is the form's error to show; Django's own
+        # widget would put it in a query and fail with a 500 while rendering that error.
+        value = [v for v in value if self._is_id(v)]
         selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
         if self.loaded is None or selected != {self.loaded[0]}:
             return super().optgroups(name, value, attr)
         options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
         options.append(self.create_option(name, *self.loaded, selected, len(options)))
         return [(None, options, 0)]
+
+    def _is_id(self, value) -> bool:
+        return value in (None, "") or _is_id_of(self.field, value)
+
+
+def _is_id_of(field, value) -> bool:
+    try:
+        field.target_field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class StoredRowField(forms.ModelChoiceField):
+    """The hidden id of a stored row, found among the rows its formset has already read: Django's
+    own field looks each one up again (a query per row), in the whole table."""
+
+    def __init__(self, *args, formset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formset = formset
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            pk = self.queryset.model._meta.pk.to_python(value)
+        except ValidationError:
+            pk = None
+        row = self.formset._existing_object(pk) if pk is not None else None
+        if row is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return row
+
+
+class PickedRowField(forms.ModelChoiceField):
+    """A condition or risk picked on a row, found among all the formset's picks, read together in
+    one query: Django's own field looks each one up (a query per row)."""
+
+    def __init__(self, *args, formset, name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formset, self.name = formset, name
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        row = self.formset.picked(self.name, self.queryset).get(str(value))
+        if row is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return row
 
 
 class ChildRowsFormSet(CustomInlineFormSet):
@@ -144,6 +199,48 @@ class ChildRowsFormSet(CustomInlineFormSet):
     then rows whose unique fields change are taken out and put back with the same ids, then the
     rest. The formset has already checked that the rows it ends with are unique among themselves.
     """
+
+    def picked(self, name: str, queryset) -> dict:
+        """{str(pk): row} of every value posted for field ``name`` on this formset's rows."""
+        cache = self.__dict__.setdefault("_picked", {})
+        if name not in cache:
+            suffix = f"-{name}"
+            values = {
+                value
+                for key, value in (self.data or {}).items()
+                if key.startswith(f"{self.prefix}-") and key.endswith(suffix) and value
+            }
+            pks = set()
+            for value in values:
+                try:
+                    pks.add(queryset.model._meta.pk.to_python(value))
+                except ValidationError:
+                    continue
+            cache[name] = {str(row.pk): row for row in queryset.filter(pk__in=pks)} if pks else {}
+        return cache[name]
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in list(form.fields.items()):
+            widget = getattr(field.widget, "widget", field.widget)  # inside the admin's wrapper
+            if type(field) is forms.ModelChoiceField and isinstance(widget, LoadedChoiceAutocompleteSelect):
+                picked = PickedRowField(
+                    field.queryset,
+                    required=field.required,
+                    widget=field.widget,
+                    label=field.label,
+                    help_text=field.help_text,
+                    empty_label=field.empty_label,
+                    formset=self,
+                    name=name,
+                )
+                form.fields[name] = picked
+        name = self._pk_field.name
+        field = form.fields.get(name)
+        if type(field) is forms.ModelChoiceField:
+            form.fields[name] = StoredRowField(
+                field.queryset, initial=field.initial, required=False, widget=field.widget, formset=self
+            )
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)

@@ -175,3 +175,56 @@ def test_a_row_id_of_another_article_posted_with_delete_leaves_that_row_alone(st
     staff_client.post(change_url(mine), data)
 
     assert rows(theirs, "article_conditions") == their_rows
+
+
+def save_queries(client, article) -> list[str]:
+    """The queries of saving the article's page with only its title changed."""
+    data = form_data(client.get(change_url(article)))
+    data["title"] += " (updated)"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(change_url(article), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return [query["sql"] for query in queries]
+
+
+def test_saving_an_article_costs_the_same_queries_for_2_or_8_rows_but_one_check_per_picked_term(staff_client):
+    draft = {"status": Article.Status.DRAFT, "published_at": None}
+    small, large = article_with(2, sections=2, **draft), article_with(8, sections=8, **draft)
+    save_queries(staff_client, article_with(1, **draft))  # the first save of the process loads caches
+
+    extra = len(save_queries(staff_client, large)) - len(save_queries(staff_client, small))
+
+    # Each row's id and each picked condition and risk used to cost a query per row, and each saved
+    # section two more for the article's reading grades. What is left per row: the model's own check
+    # that a picked term exists (Django's ForeignKey.validate): 6 more conditions and 6 more risks.
+    assert extra == 12
+    picked = [sql for sql in save_queries(staff_client, large) if 'FROM "articles_condition"' in sql]
+    assert sum(sql.startswith("SELECT 1 AS") for sql in picked) == 8
+    assert sum(not sql.startswith("SELECT 1 AS") for sql in picked) == 1  # the picks, read together
+
+
+@pytest.mark.parametrize("pick", ["999999", "not-a-number", "1.5"])
+def test_a_pick_that_is_no_term_is_a_form_error_and_saves_nothing(staff_client, pick):
+    article = article_with(2)
+    before = rows(article, "article_conditions")
+    data = form_data(staff_client.get(change_url(article)))
+    data["article_conditions-1-condition"] = pick
+
+    response = staff_client.post(change_url(article), data)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert rows(article, "article_conditions") == before
+
+
+@pytest.mark.parametrize("clinic", ["abc", "1.5", "999999"])
+def test_a_clinic_that_is_no_clinic_on_a_new_article_is_a_form_error(staff_client, clinic):
+    add = reverse("admin:articles_article_add")
+    data = form_data(staff_client.get(add)) | {"title": "Knee pain", "slug": "knee-pain", "summary": "S."}
+    data["clinic"] = clinic
+
+    response = staff_client.post(add, data)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Article.objects.filter(slug="knee-pain").exists()

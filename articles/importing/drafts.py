@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from articles import receivers
 from articles.importing.common import MAX_SLUG, ImportRefused, ParsedDocument, Suggestion
 from articles.models import Article, ImportedSource, ImportSuggestion, Section
 from clinics.models import Clinic
@@ -99,9 +100,10 @@ def create_draft(
                 reversion.set_user(by)
             reversion.set_comment(f"Imported from {source}" if source else "Imported")
             article = _insert_with_free_slug(fields, wanted_slug)
-            for section in sections:
-                section.article = article
-                section.save()
+            with receivers.grades_once():  # the article's grades once, not once per section
+                for section in sections:
+                    section.article = article
+                    section.save()
             for suggestion in suggestions:
                 suggestion.article = article
             ImportSuggestion.objects.bulk_create(suggestions)
