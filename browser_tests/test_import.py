@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from articles.models import Article, Condition
 from browser_tests.conftest import axe_violations, log_in
+from browser_tests.test_admin_phone import PAGE_WIDTH
 from tests.factories import make_clinic
 
 # serialized_rollback: each test starts with the roles the data migration created.
@@ -54,6 +55,11 @@ def test_a_writer_imports_two_files_then_confirms_what_the_import_suggested(
     page.get_by_role("link", name="Import articles").click()
     expect(page.get_by_role("heading", name="Import articles")).to_be_visible()
     assert axe_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert axe_violations(page) == []
+    width, screen = page.evaluate(PAGE_WIDTH)
+    assert width <= screen, f"the import page is {width} px wide on a {screen} px screen"
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.select_option("#id_clinic", str(clinic.pk))
     page.set_input_files(
         "#id_document",
@@ -81,6 +87,12 @@ def test_a_writer_imports_two_files_then_confirms_what_the_import_suggested(
         page.get_by_role("heading", name="Suggestions from the import of “Radiofrequency ablation”")
     ).to_be_visible()
     assert axe_violations(page) == []
+    # On a phone the table of suggestions stays within the screen (the admin's phone styles).
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert axe_violations(page) == []
+    width, screen = page.evaluate(PAGE_WIDTH)
+    assert width <= screen, f"the suggestions page is {width} px wide on a {screen} px screen"
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.get_by_label("Brief numbness of the skin").uncheck()
     page.get_by_role("button", name="Add the ticked rows, drop the rest").click()
 

@@ -909,8 +909,8 @@ def test_images_in_markdown_and_html_are_reported_not_dropped_in_silence():
         "md",
     )
     assert document.notes == (
-        "The document has 2 images (“Where the pump sits under the skin”, 1 without a description): "
-        "images are not imported yet; add them by hand.",
+        "The file has 2 images (“Where the pump sits under the skin”, one without a description): "
+        "images are not imported yet; add them to the article by hand.",
     )
     assert "<img" not in "".join(section.body for section in document.sections)
     assert parse_text("<h1>Refills</h1><p>No pictures here, only words.</p>", "html").notes == ()
@@ -984,3 +984,50 @@ def test_the_same_text_saved_again_with_other_line_endings_is_the_same_source():
         importing.document_hash(unix.replace(b"\n", b"  \n"), "knee.txt")
     )
     assert importing.document_hash(unix, "knee.txt") != importing.document_hash(unix + b"Rest.\n", "knee.txt")
+
+
+def test_a_date_above_the_title_and_the_title_repeated_as_a_heading_as_saved_pages_have_them():
+    document = parse_document(
+        (
+            b"March 2, 2025\nIs a Nerve Block Right for Me?\n\nIs a Nerve Block Right for Me?\n\n"
+            b"A nerve block numbs the nerves that carry pain from one part of the body for a while.\n\n"
+            b"How do I get ready?\n\nEat a light meal and bring a list of your medicines.\n"
+        ),
+        filename="page.txt",
+    )
+    assert document.title == "Is a Nerve Block Right for Me?"
+    assert document.notes == ()
+    assert [section.heading for section in document.sections] == ["Overview", "How do I get ready?"]
+    assert document.sections[0].body == "<p>March 2, 2025</p>"
+    assert (
+        document.summary
+        == "A nerve block numbs the nerves that carry pain from one part of the body for a while."
+    )
+
+
+def test_a_lead_in_that_stops_mid_sentence_introduces_its_list_and_the_summary_skips_it():
+    document = parse_document(
+        (
+            "Who May Have a Pain Pump\n\n"
+            "Your doctor decides with you. Usually, a good candidate has had the following:\n\n"
+            "  • Pain for more than six months.\n  • No relief from other treatments.\n\n"
+            "A pump helps many people, but it is not for everyone. A pump is not advised for people who\n\n"
+            "  • Have an infection.\n  • Have a bleeding disorder.\n"
+        ).encode(),
+        filename="pump.txt",
+    )
+    assert document.summary == "Your doctor decides with you."
+    assert document.notes == ()
+    assert [(suggestion.kind, suggestion.text) for suggestion in document.suggestions] == [
+        ("candidate", "Pain for more than six months."),
+        ("candidate", "No relief from other treatments."),
+        ("contraindication", "Have an infection."),
+        ("contraindication", "Have a bleeding disorder."),
+    ]
+
+
+def test_a_suggested_condition_or_risk_is_a_name_without_a_full_stop():
+    document = parse_text(
+        "Pumps\n\nIntro text for the summary here.\n\nRisks\n\n- Infection.\n- Bleeding.\n", "txt"
+    )
+    assert [suggestion.text for suggestion in document.suggestions] == ["Infection", "Bleeding"]

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 DOCUMENTS = Path(__file__).parent / "import_documents"
 
 
+IMAGE_NOTE = (
+    "The file has 1 image (without a description): images are not imported yet; "
+    "add it to the article by hand."
+)
+
+
 def import_url() -> str:
     return reverse("admin:articles_article_import")
 
@@ -94,7 +100,7 @@ def test_import_creates_a_draft_and_redirects_to_its_suggestions(writer_client, 
     assert messages_of(response) == [
         "Imported “Spinal Cord Stimulation” as a draft with 4 sections.",
         # The list item's <img onerror=...>: no image is imported, and the writer is told.
-        "The document has 1 image (1 without a description): images are not imported yet; add them by hand.",
+        IMAGE_NOTE,
         "Left out as clinic information (check it against the clinic's profile): “Contact us”, "
         "“Call us at 765-555-0100, email the clinic or book online.”.",
         "3 suggestions from its lists, saved only when you confirm them on the article's suggestions "
@@ -120,7 +126,7 @@ def test_import_message_says_when_the_slug_was_taken(writer_client):
         "Imported “Nerve Blocks for Pain Relief” as a draft with 4 sections. Another article already "
         "uses the web address “nerve-blocks-for-pain-relief”, so this one is "
         "“nerve-blocks-for-pain-relief-2”.",
-        "The document has 1 image (1 without a description): images are not imported yet; add them by hand.",
+        IMAGE_NOTE,
         "Left out headings with no text under them: “Watch the video”.",
     ]
     assert Article.objects.filter(pk=existing.pk).values().get() == before

@@ -51,6 +51,8 @@ def assemble(items: list, *, title: str | None = None, context: ImportContext = 
         if note:
             notes.append(note)
     title = one_line(title)
+    if items and isinstance(items[0], Heading) and one_line(items[0].text).casefold() == title.casefold():
+        items = items[1:]  # the title again as the first heading, as saved web pages often repeat it
     if not title:
         raise ImportRefused("The document has no title: start it with a heading.")
     if len(title) > MAX_TITLE:
@@ -82,11 +84,14 @@ def assemble(items: list, *, title: str | None = None, context: ImportContext = 
     # Where the summary comes from: the intro, else the first section, else text before the title.
     source = intro or (sections[0][1] if sections else before_title)
     lead = _first_paragraph(source)
-    summary, is_shortened = _summary(plain_text(source[lead]))
+    lead_text = one_line(plain_text(source[lead]))
+    summary, is_shortened = _summary(_sentences_before_lead_in(lead_text) or lead_text)
+    # A lead-in's list needs its last sentence: the paragraph stays in the body, whole.
+    is_shortened = is_shortened or summary != lead_text
     # The summary paragraph stays in the body only if it was shortened, or if it is the only text.
     if source is intro and not is_shortened and (sections or len(intro) > 1):
         intro = intro[:lead] + intro[lead + 1 :]
-    if source is intro and is_shortened:
+    if source is intro and len(lead_text) > MAX_SUMMARY:
         notes.append(
             f"The introduction is longer than a summary can be ({MAX_SUMMARY} characters), so it is the "
             f"first section, “{OVERVIEW}”, and the summary is its opening: check the summary."
@@ -257,10 +262,24 @@ def made_up_title(items: list, context: ImportContext) -> tuple[str, str]:
 
 def _first_paragraph(blocks: list[str]) -> int:
     """Index of the block to summarise: the first paragraph that reads as a sentence (not a byline
-    or a date), else the first paragraph, else the first block."""
+    or a date), or that opens with one before introducing a list ("... neurostimulation. Typically,
+    a good candidate has had:"), else the first paragraph, else the first block."""
     paragraphs = [index for index, block in enumerate(blocks) if block.startswith("<p>")]
-    sentences = (index for index in paragraphs if _reads_as_sentence(plain_text(blocks[index])))
+    sentences = (index for index in paragraphs if _opens_with_sentence(plain_text(blocks[index])))
     return next(sentences, paragraphs[0] if paragraphs else 0)
+
+
+def _opens_with_sentence(text: str) -> bool:
+    return _reads_as_sentence(text) or _reads_as_sentence(_sentences_before_lead_in(text))
+
+
+def _sentences_before_lead_in(text: str) -> str:
+    """A paragraph that introduces a list ("...: "), without its last, unfinished sentence."""
+    text = one_line(text)
+    if not text.endswith(":"):
+        return text
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]] if ends else ""
 
 
 _SENTENCE = re.compile(r"[.!?][\"'”’)]*$")

@@ -106,13 +106,34 @@ def block_too_long(markup: str, heading: str | None = None, length: int | None =
     )
 
 
-def with_images_note(document: ParsedDocument, images: list[str]) -> ParsedDocument:
-    """``document`` with a note on the images its source had (their alt text): not imported yet."""
-    if not images:
+# Descriptions named in an images note; the rest are counted.
+MAX_NAMED_IMAGES = 5
+
+
+def images_note(descriptions: list[str]) -> str:
+    """What the writer is told of the images a file had (each one's description, "" for none):
+    images are not imported yet."""
+    described = [description for description in descriptions if description]
+    undescribed = len(descriptions) - len(described)
+    named = [f"“{shortened(description)}”" for description in described[:MAX_NAMED_IMAGES]]
+    if len(described) > MAX_NAMED_IMAGES:
+        named.append(f"{len(described) - MAX_NAMED_IMAGES} more with a description")
+    if undescribed and named:
+        named.append(
+            "one without a description" if undescribed == 1 else f"{undescribed} without a description"
+        )
+    elif undescribed:
+        named.append("without a description" if undescribed == 1 else "none with a description")
+    count = "1 image" if len(descriptions) == 1 else f"{len(descriptions)} images"
+    pronoun = "it" if len(descriptions) == 1 else "them"
+    return (
+        f"The file has {count} ({', '.join(named)}): images are not imported yet; add {pronoun} to the "
+        "article by hand."
+    )
+
+
+def with_images_note(document: ParsedDocument, descriptions: list[str]) -> ParsedDocument:
+    """``document`` with a note on the images its source had, if it had any."""
+    if not descriptions:
         return document
-    described = [f"“{shortened(alt)}”" for alt in images if alt]
-    undescribed = len(images) - len(described)
-    named = ", ".join(described[:5] + ([f"{undescribed} without a description"] if undescribed else []))
-    count = f"{len(images)} image{'' if len(images) == 1 else 's'}"
-    note = f"The document has {count} ({named}): images are not imported yet; add them by hand."
-    return replace(document, notes=(*document.notes, note))
+    return replace(document, notes=(*document.notes, images_note(descriptions)))

@@ -25,7 +25,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from html import unescape
 
 import mammoth
@@ -37,6 +37,7 @@ from articles.importing.common import (
     ParsedDocument,
     one_line,
     shortened,
+    with_images_note,
 )
 from articles.importing.html import parse_html
 
@@ -116,8 +117,6 @@ _TAG = re.compile(r"<(?P<end>/?)(?P<name>[a-zA-Z][a-zA-Z0-9]*)[^>]*?(?P<self_clo
 _BODY_TAGS = {"p", "ul", "ol", "table", "blockquote"}
 _VOID = {"br", "hr", "img"}
 _CELLS = {"td", "th"}
-# Descriptions named in the images note; the rest are counted.
-MAX_NAMED_IMAGES = 5
 
 
 def refuse_old_word_format() -> None:
@@ -149,9 +148,7 @@ def parse_docx(data: bytes, context: ImportContext = NO_CONTEXT) -> ParsedDocume
             "article's text typed in (not pictures of text)."
         )
     document = parse_html(markup, context)
-    if images.total:
-        document = replace(document, notes=document.notes + (images.note(),))
-    return document
+    return with_images_note(document, images.descriptions)
 
 
 def _refuse_other_formats(data: bytes) -> None:
@@ -299,40 +296,17 @@ def _rebuilt_zip(parts: dict[str, bytes]) -> bytes:
 
 @dataclass
 class _Images:
-    """mammoth's image hook: each image counted with its description, and left out of the HTML."""
+    """mammoth's image hook: each image's description kept ("" for none), and left out of the HTML."""
 
     descriptions: list[str] = field(default_factory=list)
-    undescribed: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.descriptions) + self.undescribed
+        return len(self.descriptions)
 
     def convert(self, image) -> list:
-        description = one_line(image.alt_text or "")
-        if description:
-            self.descriptions.append(description)
-        else:
-            self.undescribed += 1
+        self.descriptions.append(one_line(image.alt_text or ""))
         return []  # no <img>: the picture's bytes are never read
-
-    def note(self) -> str:
-        named = [f"“{shortened(description)}”" for description in self.descriptions[:MAX_NAMED_IMAGES]]
-        if len(self.descriptions) > MAX_NAMED_IMAGES:
-            named.append(f"{len(self.descriptions) - MAX_NAMED_IMAGES} more with a description")
-        if self.undescribed and named:
-            named.append(
-                "one without a description"
-                if self.undescribed == 1
-                else f"{self.undescribed} without a description"
-            )
-        elif self.undescribed:
-            named.append("without a description" if self.undescribed == 1 else "none with a description")
-        pronoun = "it" if self.total == 1 else "them"
-        return (
-            f"The file has {_count(self.total, 'image')} ({', '.join(named)}): images are not imported "
-            f"yet; add {pronoun} to the article by hand."
-        )
 
 
 def _count(number: int, noun: str) -> str:

@@ -76,10 +76,26 @@ def parse_plain_text(text: str, context: ImportContext = NO_CONTEXT) -> ParsedDo
 
     if isinstance(items[0], Heading):
         return assemble([_render(item) for item in items[1:]], title=items[0].text, context=context)
+    bylines = 0
+    while bylines < len(items) and _is_byline(items[bylines]):
+        bylines += 1
+    if 0 < bylines < len(items) and isinstance(items[bylines], Heading):
+        # A date or byline above the title ("June 15, 2024"): the heading under it is the title,
+        # and the line goes at the top of the article's first section.
+        return assemble([_render(item) for item in items], context=context)
     rendered = [_render(item) for item in items]
     title, note = made_up_title(rendered, context)
     document = assemble(rendered, title=title, context=context)
     return _with_note(document, note)
+
+
+def _is_byline(item) -> bool:
+    return (
+        isinstance(item, _Unit)
+        and item.kind == "p"
+        and len(item.parts) == 1
+        and bool(_BYLINE.search(item.parts[0]))
+    )
 
 
 def _with_note(document: ParsedDocument, note: str) -> ParsedDocument:

@@ -95,7 +95,8 @@ _KINDS = [
         r"\bcontra-?indicat|\bshould(?:n't| not) (?:have|get|receive|be|use|undergo|consider)\b"
         r"|\bnot (?:be )?(?:an? )?(?:good |suitable |ideal |right )?candidates?\b"
         r"|\b(?:cannot|can't|may not|must not) (?:have|get|receive|undergo)\b|\bshould avoid\b"
-        r"|\bnot (?:be )?(?:safe|recommended|suitable|right) for\b|\bunsuitable\b|\bwho should not\b",
+        r"|\bnot (?:be )?(?:safe|recommended|advised|suitable|right|appropriate) for\b|\bunsuitable\b"
+        r"|\bwho should not\b",
     ),
     (
         Kind.CANDIDATE,
@@ -118,6 +119,7 @@ _KINDS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _KINDS
 # What a row can hold (Condition.name and Risk.name: 200; criteria and contraindications: 300).
 MAX_LENGTH = {Kind.CONDITION: 200, Kind.RISK: 200, Kind.CANDIDATE: 300, Kind.CONTRAINDICATION: 300}
 _LIST = re.compile(r"^<(?:ul|ol)>")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
 def kind_of(context: str) -> str | None:
@@ -139,14 +141,18 @@ def suggestions_in(sections) -> tuple[Suggestion, ...]:
                 else ""
             )
             kind, context = None, ""
-            if lead_in.endswith(":"):
-                kind, context = kind_of(lead_in), lead_in
+            # A lead-in ends in a colon, or stops mid-sentence ("not advised for people who"); what
+            # the list is, its last sentence says.
+            if lead_in and not lead_in.endswith((".", "!", "?")):
+                kind, context = kind_of(_SENTENCE_BREAK.split(lead_in)[-1]), lead_in
             if kind is None and heading:
                 kind, context = kind_of(heading), heading
             if kind is None:
                 continue
             for item in list_items(block):
                 text = _item_text(item)
+                if kind in (Kind.CONDITION, Kind.RISK):
+                    text = text.rstrip(".")  # a name, not a sentence
                 if text and len(text) <= MAX_LENGTH[kind] and (kind, text.casefold()) not in seen:
                     seen.add((kind, text.casefold()))
                     found.append(Suggestion(kind=kind, text=text, found_under=context[:300]))
