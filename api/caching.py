@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from api import publications
+from api import cache_tags, publications
 from api.models import PublicArticle
 from api.versions import read_listing_version
 from cms.lib.errors import DATABASE_UNAVAILABLE, service_unavailable
@@ -62,6 +62,7 @@ class DetailRow(NamedTuple):
     modified_at: datetime.datetime
     shares_second: bool
     detail_json: str | None
+    cache_tags: str
 
 
 def detail_row(slug: str) -> DetailRow | None:
@@ -69,7 +70,7 @@ def detail_row(slug: str) -> DetailRow | None:
     row = (
         PublicArticle.objects.visible()
         .filter(slug=slug)
-        .values_list("pk", "etag", "modified_at", "shares_second", "document__detail_json")
+        .values_list("pk", "etag", "modified_at", "shares_second", "document__detail_json", "cache_tags")
         .first()
     )
     return DetailRow(*row) if row else None
@@ -122,9 +123,13 @@ def _variant(request) -> str:
 class PublicAPICacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # Browsers keep a response API_MAX_AGE seconds; shared caches (a CDN, Varnish) that are
+        # purged by tag on every publication change (api/cdn.py) may keep it far longer, and serve
+        # it stale while they fetch a new one or while the app servers are down.
         self.cache_control = (
-            f"public, max-age={settings.API_MAX_AGE}, "
-            f"stale-while-revalidate={settings.API_STALE_WHILE_REVALIDATE}"
+            f"public, max-age={settings.API_MAX_AGE}, s-maxage={settings.API_SHARED_MAX_AGE}, "
+            f"stale-while-revalidate={settings.API_STALE_WHILE_REVALIDATE}, "
+            f"stale-if-error={settings.API_STALE_IF_ERROR}"
         )
 
     def __call__(self, request):
@@ -139,6 +144,8 @@ class PublicAPICacheMiddleware:
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:
             return response
+        tags = getattr(request, "cache_tags", None) or cache_tags.for_path(request.path_info)
+        response["Surrogate-Key"], response["Cache-Tag"] = cache_tags.header_values(tags)
         return self._with_validators(response, etag, version)
 
     @staticmethod
@@ -147,6 +154,8 @@ class PublicAPICacheMiddleware:
         if match:
             # The view reads the same row from the request: a detail is this one query.
             row = request.public_article = detail_row(match["slug"])
+            if row:
+                request.cache_tags = row.cache_tags
             return Version(row.etag, row.modified_at, row.shares_second) if row else None
         version = current_listing_version()
         request.listing_version = version.token  # for caches keyed by the version (api.views)

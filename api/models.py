@@ -92,6 +92,9 @@ class PublicArticle(models.Model):
     # In the search index (SQLite: the api_search table; PostgreSQL: search_vector) exactly while
     # visible, so that drafts and scheduled versions never weigh on ranking (api/search.py).
     is_indexed = models.BooleanField(default=False)
+    # What its detail shows, as cache tags (api/cache_tags.py): set when the row is made, since
+    # a publication's article, clinic and terms never change.
+    cache_tags = models.TextField(default="", blank=True)
     search_vector = SearchVectorField(null=True)
 
     objects = PublicArticleQuerySet.as_manager()

@@ -12,10 +12,11 @@
 """
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django_tasks import task
 
-from api import rendering, search
+from api import cache_tags, events, purging, rendering, search
 from api.models import (
     ListingVersion,
     PublicArticle,
@@ -53,12 +54,14 @@ def render(publications) -> dict[int, tuple[str, str]]:
 
 
 @transaction.atomic
-def sync(article_ids, *, now=None) -> None:
+def sync(article_ids, *, now=None, announce: bool = True) -> None:
     """Make these articles' public rows match their live and scheduled publications. Runs in the
-    transaction that changed the publications."""
+    transaction that changed the publications, and announces what changed for patients
+    (api/events.py) unless ``announce`` is false (rows built after a migration: nothing new)."""
     lock_listing_version()
     now = now or timezone.now()
     article_ids = list(article_ids)
+    before = events.announced(article_ids)
     wanted = {
         publication.pk: publication
         for publication in Publication.objects.filter(article_id__in=article_ids).unfinished(now)
@@ -86,6 +89,26 @@ def sync(article_ids, *, now=None) -> None:
     # A version scheduled or dropped before its time changes no public byte: listings keep their
     # version (only the next scheduled moment is noted).
     bump_listing_version(renew=visible_after != visible_before)
+    _wake_at(
+        [row.live_until for row in moved] + [p.live_from for p in new] + [p.live_until for p in new], now
+    )
+    if announce:
+        waiting = [publication for publication in new if publication.live_from > now]
+        events.send(events.compare(before, events.announced(article_ids)) + events.scheduled(waiting))
+
+
+def _wake_at(moments, now) -> None:
+    """Have the worker apply the scheduled moments among ``moments`` when they come (a task
+    written in this transaction: no cron, and a rollback schedules nothing)."""
+    for moment in sorted({moment for moment in moments if moment is not None and moment > now}):
+        boundary_passed.using(run_after=moment).enqueue()
+
+
+@task()
+def boundary_passed() -> None:
+    """Run by the worker at a scheduled moment: the version goes live or comes down, announced
+    then, even if no request comes (a request may have applied it first: then nothing is left)."""
+    apply_boundaries()
 
 
 def _visible(row: PublicArticle, now) -> bool:
@@ -125,6 +148,8 @@ def _create_rows(publications, last_modified: dict, now) -> None:
         rows, documents, conditions, risks = [], [], [], []
         for publication, snap in zip(batch, snaps, strict=True):
             article = snap.article
+            condition_ids = list(dict.fromkeys(link.condition_id for link in snap.conditions))
+            risk_ids = list(dict.fromkeys(link.risk_id for link in snap.risks))
             rows.append(
                 PublicArticle(
                     publication=publication,
@@ -137,6 +162,9 @@ def _create_rows(publications, last_modified: dict, now) -> None:
                     live_from=publication.live_from,
                     live_until=publication.live_until,
                     etag=ListingVersion.new_token(),
+                    cache_tags=cache_tags.for_detail(
+                        publication.article_id, publication.clinic_id, condition_ids, risk_ids
+                    ),
                     **_stamped(last_modified.get(publication.article_id), max(now, publication.live_from)),
                 )
             )
@@ -149,11 +177,10 @@ def _create_rows(publications, last_modified: dict, now) -> None:
             )
             conditions += [
                 PublicArticleCondition(public_article_id=publication.pk, condition_id=condition_id)
-                for condition_id in dict.fromkeys(link.condition_id for link in snap.conditions)
+                for condition_id in condition_ids
             ]
             risks += [
-                PublicArticleRisk(public_article_id=publication.pk, risk_id=risk_id)
-                for risk_id in dict.fromkeys(link.risk_id for link in snap.risks)
+                PublicArticleRisk(public_article_id=publication.pk, risk_id=risk_id) for risk_id in risk_ids
             ]
         PublicArticle.objects.bulk_create(rows)
         PublicDocument.objects.bulk_create(documents)
@@ -192,11 +219,18 @@ def apply_boundaries() -> None:
     now = timezone.now()
     if version.next_boundary_at is None or version.next_boundary_at > now:
         return  # another request did it meanwhile
+    # The articles whose visible version changes now: one went live, or came down.
+    crossing = PublicArticle.objects.filter(
+        (Q(is_indexed=False) & visible_q(now)) | (Q(is_indexed=True) & ~visible_q(now))
+    )
+    article_ids = set(crossing.values_list("publication__article_id", flat=True))
+    before = events.announced(article_ids)
     index_window(PublicArticle.objects.all(), now)
     ended = list(PublicArticle.objects.filter(live_until__lte=now).values_list("pk", flat=True))
     search.unindex(ended)
     PublicArticle.objects.filter(pk__in=ended).delete()
     bump_listing_version()
+    events.send(events.compare(before, events.announced(article_ids)))
 
 
 def mark_stale(rows) -> None:
@@ -291,6 +325,7 @@ def rebuild_all() -> int:
             )
     with transaction.atomic():
         bump_listing_version()
+        purging.purge_after_commit([cache_tags.ALL])
     return len(ids)
 
 
@@ -304,5 +339,5 @@ def build_missing() -> int:
         .distinct()
     )
     if article_ids:
-        sync(article_ids)
+        sync(article_ids, announce=False)
     return len(article_ids)

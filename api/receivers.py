@@ -16,7 +16,7 @@ from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 from django.utils import timezone
 
-from api import publications, search
+from api import cache_tags, events, publications, purging, search
 from api.models import PublicArticle, visible_q
 from api.versions import bump_listing_version, lock_listing_version
 from articles.models import Condition, Publication, Reviewer, Risk
@@ -38,9 +38,11 @@ def publication_deleting(sender, instance, **kwargs):
     if not row.exists():
         return
     was_visible = row.filter(visible_q(timezone.now())).exists()
+    before = events.shown(row.filter(is_indexed=True))
     search.unindex([instance.pk])
     row.delete()
     bump_listing_version(renew=was_visible)
+    events.send(events.compare(before, {}))
 
 
 def _rows_showing(instance):
@@ -69,6 +71,40 @@ def vocabulary_changed(sender, instance, raw=False, **kwargs):
     publications.mark_stale(rows)
     if listed:
         bump_listing_version()
+    events.send(_changes(instance, rows, listed))
+
+
+def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
+    """clinic.updated or topic.updated (one per clinic whose live articles show the term), with the
+    cache tags of what shows it; a reviewer's name only purges the details that show it."""
+    visible = rows.filter(visible_q(timezone.now()))
+    if isinstance(instance, Reviewer):
+        articles = visible.values_list("publication__article_id", flat=True)
+        purging.purge_after_commit(cache_tags.article(article_id) for article_id in articles)
+        return []
+    if isinstance(instance, (Clinic, ContactLink)):
+        clinic_id = instance.pk if isinstance(instance, Clinic) else instance.clinic_id
+        purge = (cache_tags.clinic(clinic_id), "clinics", cache_tags.ARTICLES)
+        # A clinic patients cannot see yet (no live article, not marked public) is no one's news.
+        if not (Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()):
+            purging.purge_after_commit(purge)
+            return []
+        return [events.PublicChange(type=events.Type.CLINIC_UPDATED, clinic_id=clinic_id, purge=purge)]
+    if not listed:
+        return []
+    kind = instance._meta.model_name
+    purge = (cache_tags.topic(kind, instance.pk), f"{kind}s", cache_tags.ARTICLES)
+    clinic_ids = sorted(set(visible.values_list("clinic_id", flat=True)))
+    return [
+        events.PublicChange(
+            type=events.Type.TOPIC_UPDATED,
+            clinic_id=clinic_id,
+            topic_kind=kind,
+            topic_id=instance.pk,
+            purge=purge,
+        )
+        for clinic_id in clinic_ids
+    ]
 
 
 def build_missing_rows(sender, app_config=None, using="default", **kwargs):

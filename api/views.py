@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import publications, rendering
+from api import cache_tags, publications, rendering
 from api.caching import detail_row
 from api.filters import ORDERING_PARAMETER, ArticleFilter
 from api.models import PublicArticle, PublicDocument
@@ -123,6 +123,11 @@ class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
             return self.detail_serializer_class
         return self.list_serializer_class
 
+    def retrieve(self, request, *args, **kwargs):
+        topic = self.get_object()
+        request._request.cache_tags = cache_tags.for_topic_detail(self.model._meta.model_name, topic.pk)
+        return Response(self.get_serializer(topic).data)
+
 
 class ConditionViewSet(TopicViewSet):
     """Conditions the clinic's published articles treat."""
@@ -151,6 +156,11 @@ class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return ClinicDetailSerializer if self.action == "retrieve" else ClinicSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        clinic = self.get_object()
+        request._request.cache_tags = cache_tags.for_clinic_detail(clinic.pk)
+        return Response(self.get_serializer(clinic).data)
 
 
 class PreviewRefusalSerializer(serializers.Serializer):

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "clinics",
     "articles",
     "api",
+    "django_tasks",
+    "django_tasks_db",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +214,12 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 API_CACHE_MAX_ENTRY_BYTES = env.int("API_CACHE_MAX_ENTRY_BYTES", default=1024 * 1024)
 API_MAX_AGE = env.int("API_MAX_AGE", default=30)
 API_STALE_WHILE_REVALIDATE = env.int("API_STALE_WHILE_REVALIDATE", default=60)
+# Shared caches (Varnish, a CDN): purged by tag on every publication change when CDN_PURGE_BACKENDS
+# is set, so they may keep responses a day; without a purge backend, as long as browsers do.
+# stale-if-error: how long they may serve a stale response while the app servers are down.
+CDN_PURGE_BACKENDS = env.json("CDN_PURGE_BACKENDS", default=[])
+API_SHARED_MAX_AGE = env.int("API_SHARED_MAX_AGE", default=86_400 if CDN_PURGE_BACKENDS else API_MAX_AGE)
+API_STALE_IF_ERROR = env.int("API_STALE_IF_ERROR", default=86_400)
 
 # Cross-origin front ends (a site on another domain calling the API from the browser).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -339,6 +348,30 @@ if "{slug}" not in FRONTEND_ARTICLE_URL:
 READABILITY_TARGET_GRADE = env.float("READABILITY_TARGET_GRADE", default=8.0)
 # When true, publishing refuses an article whose reading grade is above the target.
 READABILITY_BLOCKS_PUBLISHING = env.bool("READABILITY_BLOCKS_PUBLISHING", default=False)
+
+# Background jobs (django-tasks): webhook deliveries, CDN purges, scheduled moments. The database
+# backend keeps the queue in the app's own database, so a task is written in the same transaction
+# as the change that causes it. Run the worker with `manage.py run_worker` (make run starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+WORKER_POLL_SECONDS = env.float("WORKER_POLL_SECONDS", default=0.2)
+
+# Webhooks: the public API's address, for the URLs in event payloads.
+API_PUBLIC_URL = env.str("API_PUBLIC_URL", default="http://127.0.0.1:8000")
+# A failing delivery is retried with growing delays for this long, then given up (admins are told).
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24)
+# Endpoints must be https on public addresses; local development may send to http and to this
+# machine (a receiver on localhost). `check --deploy` warns if either is on in production.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=DEBUG)
+# Mail (a failing webhook endpoint is reported to the organisation's admins): printed in debug.
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="careleaf@localhost")
 
 LOGGING = {
     "version": 1,

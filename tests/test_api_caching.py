@@ -84,8 +84,11 @@ def test_every_public_get_carries_strong_validators_and_public_cache_control(api
     assert response.status_code == 200
     assert response["ETag"].startswith('"') and not response["ETag"].startswith("W/")
     assert response["Last-Modified"]
-    max_age, stale = settings.API_MAX_AGE, settings.API_STALE_WHILE_REVALIDATE
-    assert response["Cache-Control"] == f"public, max-age={max_age}, stale-while-revalidate={stale}"
+    assert response["Cache-Control"] == (
+        f"public, max-age={settings.API_MAX_AGE}, s-maxage={settings.API_SHARED_MAX_AGE}, "
+        f"stale-while-revalidate={settings.API_STALE_WHILE_REVALIDATE}, "
+        f"stale-if-error={settings.API_STALE_IF_ERROR}"
+    )
 
 
 def test_if_none_match_gets_a_304_without_running_the_view(api, pump, django_assert_num_queries):

@@ -872,7 +872,9 @@ def test_approving_runs_a_fixed_number_of_queries(staff, children):
     queries = count_queries(
         lambda: workflow.transition(edited, "publish", by=staff["rahul"], version=edited.lock_version)
     )
-    assert queries <= 80, queries
+    # Includes announcing it: what was live before and after, the event, its payload, the
+    # endpoints and their deliveries (webhooks), the CDN purge and scheduled-moment tasks.
+    assert queries <= 95, queries
 
 
 @pytest.mark.parametrize("rows", [1, 30])
