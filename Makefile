@@ -28,8 +28,11 @@ run: install
 	@echo "    Admin:     http://127.0.0.1:8000/admin/"
 	@echo "    API:       http://127.0.0.1:8000/api/v1/"
 	@echo "    API docs:  http://127.0.0.1:8000/api/docs/"
+	@echo "    Worker:    manage.py run_worker (webhooks, CDN purges, scheduled moments), stopped with the server"
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@$(BIN)/python manage.py run_worker --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/ruff format --check .

@@ -6,6 +6,6 @@ class ApiConfig(AppConfig):
     verbose_name = "Public API"
 
     def ready(self):
-        from api import receivers
+        from api import checks, receivers  # noqa: F401  (checks registers itself)
 
         receivers.connect()

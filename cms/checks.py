@@ -64,3 +64,20 @@ def check_num_proxies(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_webhook_destinations(app_configs, **kwargs):
+    """Webhooks to http, or to this machine, are for local development: in production a staff
+    member could point one at an internal service (SSRF)."""
+    allowed = [name for name in ("WEBHOOKS_ALLOW_HTTP", "WEBHOOKS_ALLOW_LOOPBACK") if getattr(settings, name)]
+    if not allowed:
+        return []
+    return [
+        Warning(
+            f"{' and '.join(allowed)} {'is' if len(allowed) == 1 else 'are'} on: webhooks may be sent "
+            "over plain http or to this machine.",
+            hint="Unset them in production (they default to off unless DJANGO_DEBUG is on).",
+            id="careleaf.W003",
+        )
+    ]
