@@ -102,32 +102,34 @@ def compare(before: dict[int, Shown], after: dict[int, Shown]) -> list[PublicCha
         old, new = before.get(article_id), after.get(article_id)
         if old and new and old.pk == new.pk:
             continue
-        if old and new:
-            kind = Type.UPDATED
-        elif new:
-            kind = Type.PUBLISHED
-        else:
-            kind = Type.UNPUBLISHED
-        now_shown = new or old
-        purge = cache_tags.publication_changed(
-            article_id,
-            now_shown.clinic_id,
-            (old.condition_ids if old else set()) | (new.condition_ids if new else set()),
-            (old.risk_ids if old else set()) | (new.risk_ids if new else set()),
-        )
         if old and new and old.clinic_id != new.clinic_id:
-            purge.append(cache_tags.articles_of("clinic", old.clinic_id))
-        changes.append(
-            PublicChange(
-                type=kind,
-                clinic_id=now_shown.clinic_id,
-                article_id=article_id,
-                slug=now_shown.slug,
-                title=now_shown.title,
-                purge=tuple(purge),
-            )
-        )
+            # Moved to another clinic: gone from the old clinic's site, new on the other's.
+            changes += [
+                _article_change(Type.UNPUBLISHED, old, old),
+                _article_change(Type.PUBLISHED, new, new),
+            ]
+        elif old and new:
+            changes.append(_article_change(Type.UPDATED, new, old))
+        elif new:
+            changes.append(_article_change(Type.PUBLISHED, new, None))
+        else:
+            changes.append(_article_change(Type.UNPUBLISHED, old, None))
     return changes
+
+
+def _article_change(kind: str, shown_now: Shown, other: Shown | None) -> PublicChange:
+    """An article event about ``shown_now``; its purge also covers the lists ``other`` was in."""
+    condition_ids = shown_now.condition_ids | (other.condition_ids if other else set())
+    risk_ids = shown_now.risk_ids | (other.risk_ids if other else set())
+    purge = cache_tags.publication_changed(shown_now.article_id, shown_now.clinic_id, condition_ids, risk_ids)
+    return PublicChange(
+        type=kind,
+        clinic_id=shown_now.clinic_id,
+        article_id=shown_now.article_id,
+        slug=shown_now.slug,
+        title=shown_now.title,
+        purge=tuple(purge),
+    )
 
 
 def scheduled(publications) -> list[PublicChange]:

@@ -13,7 +13,7 @@ them, run ``manage.py refresh_content``.
 """
 
 from django.db import connections, transaction
-from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from api import cache_tags, events, publications, purging, search
@@ -85,8 +85,12 @@ def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
     if isinstance(instance, (Clinic, ContactLink)):
         clinic_id = instance.pk if isinstance(instance, Clinic) else instance.clinic_id
         purge = (cache_tags.clinic(clinic_id), "clinics", cache_tags.ARTICLES)
-        # A clinic patients cannot see yet (no live article, not marked public) is no one's news.
-        if not (Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()):
+        # A clinic patients cannot see (no live article, not marked public), before or after this
+        # save, is no one's news; one that was public and just stopped being listed is.
+        was_public = getattr(instance, "_was_public", False)
+        if not (
+            was_public or Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()
+        ):
             purging.purge_after_commit(purge)
             return []
         return [events.PublicChange(type=events.Type.CLINIC_UPDATED, clinic_id=clinic_id, purge=purge)]
@@ -105,6 +109,13 @@ def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
         )
         for clinic_id in clinic_ids
     ]
+
+
+def clinic_saving(sender, instance, raw=False, **kwargs):
+    """Whether the clinic was listed before this save (vocabulary_changed then says whether a
+    clinic that stopped being listed must be announced)."""
+    if not raw and instance.pk:
+        instance._was_public = Clinic.objects.filter(pk=instance.pk, is_public=True).exists()
 
 
 def build_missing_rows(sender, app_config=None, using="default", **kwargs):
@@ -130,4 +141,5 @@ def connect() -> None:
         post_delete.connect(
             vocabulary_changed, sender=model, dispatch_uid=f"api-vocabulary-delete-{model.__name__}"
         )
+    pre_save.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-saving")
     post_migrate.connect(build_missing_rows, dispatch_uid="api-build-missing-rows")

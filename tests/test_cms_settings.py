@@ -152,3 +152,38 @@ def test_cross_origin_headers_are_limited_to_the_api(client, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://site.example"]
     response = client.get("/admin/login/", HTTP_ORIGIN="https://site.example")
     assert "Access-Control-Allow-Origin" not in response
+
+
+@pytest.mark.parametrize("setting", ["WEBHOOKS_ALLOW_HTTP", "WEBHOOKS_ALLOW_LOOPBACK"])
+def test_deploy_check_warns_when_webhooks_may_go_to_http_or_this_machine(setting):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **(PRODUCTION_ENV | {setting: "true"}))
+    output = result.stderr + result.stdout
+    assert result.returncode != 0
+    assert "careleaf.W003" in output and setting in output
+
+
+def test_webhooks_to_http_and_this_machine_are_allowed_by_default_only_in_debug():
+    code = "from django.conf import settings as s; print(s.WEBHOOKS_ALLOW_HTTP, s.WEBHOOKS_ALLOW_LOOPBACK)"
+    debug = _manage("shell", "-c", code, DJANGO_DEBUG="true")
+    production = _manage("shell", "-c", code, **PRODUCTION_ENV)
+    # The last line: Django's shell may first say what it imported.
+    assert debug.stdout.splitlines()[-1] == "True True", debug.stderr
+    assert production.stdout.splitlines()[-1] == "False False", production.stderr
+
+
+@pytest.mark.parametrize(
+    ("backends", "words"),
+    [
+        ('[{"BACKEND": "akamai"}]', "akamai"),
+        ('[{"BACKEND": "fastly", "API_TOKEN": "t"}]', "SERVICE_ID"),
+        (
+            '[{"BACKEND": "varnish", "LOCATIONS": ["http://127.0.0.1:6081"], "SOFT_PURGE": true}]',
+            "SOFT_PURGE",
+        ),
+    ],
+)
+def test_check_fails_on_a_purge_backend_that_cannot_work(backends, words):
+    result = _manage("check", DJANGO_DEBUG="true", CDN_PURGE_BACKENDS=backends)
+    output = result.stderr + result.stdout
+    assert result.returncode != 0
+    assert "careleaf.E001" in output and words in output

@@ -4,34 +4,42 @@ backend writes its task rows in the same transaction). A rollback sends nothing;
 commit loses nothing: the worker finds the tasks, and the sweeper finds deliveries whose task was
 lost (webhooks/delivery.py)."""
 
-from django.db.models import Exists, OuterRef
-
 from api.events import PublicChange, Type
 from api.signals import public_changes
 from webhooks import delivery
 from webhooks.models import Delivery, Endpoint, Event
 from webhooks.payloads import payloads
 
-# Saving a clinic with its contact links says "clinic updated" once, not once per row.
+# Saving a clinic with its contact links says "clinic updated" once, not once per row: a clinic
+# or topic event that no endpoint has been sent yet takes the newer payload instead.
 COALESCED = (Type.CLINIC_UPDATED, Type.TOPIC_UPDATED)
 
 
 def record(sender, changes: list[PublicChange], **kwargs) -> None:
-    changes = [change for change in changes if not _already_waiting(change)]
-    if not changes:
-        return
     endpoints = list(Endpoint.objects.filter(is_active=True).prefetch_related("clinics"))
-    events = Event.objects.bulk_create(
-        Event(type=change.type, clinic_id=change.clinic_id, subject=change.subject, payload=payload)
-        for change, payload in zip(changes, payloads(changes), strict=True)
-    )
-    deliveries = Delivery.objects.bulk_create(
+    fresh = []
+    for change, payload in zip(changes, payloads(changes), strict=True):
+        waiting = _waiting(change)
+        if waiting is None:
+            fresh.append(
+                Event(type=change.type, clinic_id=change.clinic_id, subject=change.subject, payload=payload)
+            )
+            continue
+        waiting.payload = payload
+        waiting.save(update_fields=["payload"])
+        # An endpoint added (or re-activated) since it was written hears of this change too.
+        _deliver(waiting, endpoints, already=set(waiting.deliveries.values_list("endpoint_id", flat=True)))
+    for event in Event.objects.bulk_create(fresh):
+        _deliver(event, endpoints)
+
+
+def _deliver(event: Event, endpoints: list[Endpoint], already=frozenset()) -> None:
+    rows = Delivery.objects.bulk_create(
         Delivery(event=event, endpoint=endpoint)
-        for event in events
         for endpoint in endpoints
-        if endpoint.wants(event.type) and _covers(endpoint, event.clinic_id)
+        if endpoint.pk not in already and endpoint.wants(event.type) and _covers(endpoint, event.clinic_id)
     )
-    for row in deliveries:
+    for row in rows:
         delivery.send_delivery.enqueue(row.pk)
 
 
@@ -40,13 +48,21 @@ def _covers(endpoint: Endpoint, clinic_id: int | None) -> bool:
     return not clinic_ids or clinic_id in clinic_ids
 
 
-def _already_waiting(change: PublicChange) -> bool:
-    """An identical clinic or topic event that no endpoint has been sent yet covers this one."""
+def _waiting(change: PublicChange) -> Event | None:
+    """The same clinic or topic event, not sent to anyone yet (its deliveries locked, so that a
+    worker claiming one waits for this transaction and sends the newer payload)."""
     if change.type not in COALESCED:
-        return False
-    same = Event.objects.filter(type=change.type, clinic_id=change.clinic_id, subject=change.subject)
-    sent = Delivery.objects.filter(event=OuterRef("pk")).exclude(attempts=0, status=Delivery.Status.PENDING)
-    return same.exclude(Exists(sent)).filter(deliveries__isnull=False).exists()
+        return None
+    candidates = Event.objects.filter(
+        type=change.type, clinic_id=change.clinic_id, subject=change.subject, deliveries__isnull=False
+    ).order_by("-pk")
+    for event in candidates[:1]:
+        deliveries = list(Delivery.objects.select_for_update().filter(event=event).order_by("pk"))
+        if deliveries and all(
+            row.attempts == 0 and row.status == Delivery.Status.PENDING for row in deliveries
+        ):
+            return event
+    return None
 
 
 def connect() -> None:
