@@ -361,3 +361,32 @@ def test_the_delivery_payload_is_valid_json_with_the_event_id(receiver, staff):
     body = json.loads(receiver.requests[0]["body"])
     assert set(body) == {"id", "type", "timestamp", "data"}
     assert body["data"]["urls"]["api"][0] == "https://api.clinic.example/api/v1/articles/pump/"
+
+
+def test_the_sweeper_applies_a_scheduled_moment_whose_task_was_lost_and_prunes_old_finished_tasks(staff):
+    from api.models import ListingVersion
+
+    DBTaskResult.objects.create(
+        id="00000000-0000-0000-0000-000000000001",
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="api.publications.boundary_passed",
+        backend_name="default",
+        status=TaskResultStatus.SUCCESSFUL,
+        finished_at=timezone.now() - datetime.timedelta(days=8),
+    )
+    article = make_draft(slug="pump")
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED, published_at=timezone.now())
+    publishing.publish(article, live_from=timezone.now() + datetime.timedelta(minutes=5))
+    DBTaskResult.objects.filter(task_path="api.publications.boundary_passed").delete()  # lost
+    # The moment passed a while ago (as if the worker had been down).
+    from api.models import PublicArticle
+    from articles.models import Publication
+
+    past = timezone.now() - datetime.timedelta(minutes=2)
+    Publication.objects.update(live_from=past)
+    PublicArticle.objects.update(live_from=past)
+    ListingVersion.objects.update(next_boundary_at=past)
+    assert not Event.objects.filter(type="article.published").exists()
+    assert delivery.sweep()["boundaries"] == 1
+    assert Event.objects.filter(type="article.published").count() == 1
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).exists()

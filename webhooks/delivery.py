@@ -21,7 +21,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 from standardwebhooks.webhooks import Webhook
 
 from api.models import ListingVersion
@@ -182,10 +183,11 @@ def resend(delivery_ids, *, now=None) -> int:
 
 
 SWEEP_GRACE = datetime.timedelta(seconds=30)
+TASKS_KEPT = datetime.timedelta(days=7)
 
 
 def sweep(now=None) -> dict[str, int]:
-    """What a lost task would have done: deliveries overdue (their task died with a worker killed
+    """What a lost task would have done, and tidying: deliveries overdue (their task died with a worker killed
     mid-send, or was never run) are queued again, and a scheduled moment that passed with no task
     run is applied. Run by the worker at start and every 30 s (manage.py run_worker)."""
     now = now or timezone.now()
@@ -196,6 +198,8 @@ def sweep(now=None) -> dict[str, int]:
     )
     for pk in overdue:
         send_delivery.enqueue(pk)
+    # Finished tasks are kept a week (the worker's own record; the delivery log is ours).
+    DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - TASKS_KEPT).delete()
     boundary = ListingVersion.objects.filter(pk=1).values_list("next_boundary_at", flat=True).first()
     boundaries = 0
     if boundary is not None and boundary <= now - SWEEP_GRACE:
