@@ -48,7 +48,18 @@ PAGES = [
         "Clinical reviewer",
         lambda article: reverse("admin:articles_article_review", args=[article.pk]),
     ),
+    # The organisation's admin (a Clinic admin of every clinic) sets up webhooks.
+    ("new webhook endpoint", "Clinic admin", lambda article: reverse("admin:webhooks_endpoint_add")),
+    ("webhook endpoint page", "Clinic admin", lambda article: _endpoint_page()),
+    ("webhook delivery log", "Clinic admin", lambda article: reverse("admin:webhooks_delivery_changelist")),
 ]
+
+
+def _endpoint_page():
+    from webhooks.models import Endpoint
+
+    endpoint = Endpoint.objects.create(name="Site rebuild", url="https://hooks.clinic.example/careleaf")
+    return reverse("admin:webhooks_endpoint_change", args=[endpoint.pk])
 
 
 @pytest.mark.parametrize(("page_name", "role", "address"), PAGES, ids=[page[0] for page in PAGES])

@@ -49,6 +49,7 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = Endpoint
         fields = ["name", "url", "events", "clinics", "is_active"]
+        widgets = {"clinics": forms.CheckboxSelectMultiple}
 
     def clean_url(self):
         url = self.cleaned_data["url"].strip()
@@ -65,7 +66,6 @@ class EndpointAdmin(OrganisationAdminOnly, admin.ModelAdmin):
     list_display = ["name", "url", "is_active", "health", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
-    filter_horizontal = ["clinics"]
     readonly_fields = ["signing_secret", "failing_since"]
     actions = ["rotate_secret", "send_test_event"]
 
