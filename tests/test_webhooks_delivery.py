@@ -390,3 +390,102 @@ def test_the_sweeper_applies_a_scheduled_moment_whose_task_was_lost_and_prunes_o
     assert delivery.sweep()["boundaries"] == 1
     assert Event.objects.filter(type="article.published").count() == 1
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).exists()
+
+
+def test_a_receiver_answering_nul_bytes_is_logged_like_any_other_answer(receiver, staff):
+    """PostgreSQL text refuses NUL: an answer in UTF-16 once crashed the recording, and the
+    delivery went round for ever with no log."""
+    endpoint_for(receiver.url)
+    receiver.status, receiver.body = 500, "Server error".encode("utf-16-le")
+    go_live(slug="pump")
+    run_worker()
+    attempt = Attempt.objects.get()
+    assert attempt.status_code == 500 and "\x00" not in attempt.response_excerpt
+    assert attempt.response_excerpt.startswith("S\N{REPLACEMENT CHARACTER}e")
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+
+
+def test_an_attempt_that_lost_its_lease_does_not_undo_the_attempt_that_took_over(receiver, staff):
+    endpoint_for(receiver.url)
+    go_live(slug="pump")
+    row = Delivery.objects.get()
+    slow = delivery._claim(row.pk)  # a worker's attempt that outlives its lease
+    Delivery.objects.filter(pk=row.pk).update(locked_until=timezone.now() - datetime.timedelta(seconds=1))
+    run_worker()  # another attempt takes over and succeeds
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.DELIVERED
+    # The slow attempt ends in a failure: logged, but the delivery stays delivered.
+    delivery._record(slow, timezone.now(), 10_000, None, "", "ReadTimeout", False)
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.DELIVERED and row.delivered_at is not None
+    assert sorted(Attempt.objects.values_list("number", "succeeded")) == [(1, False), (2, True)]
+
+
+def test_send_again_during_an_attempt_is_not_lost(receiver, staff):
+    endpoint_for(receiver.url)
+    go_live(slug="pump")
+    row = Delivery.objects.get()
+    DBTaskResult.objects.all().delete()
+    running = delivery._claim(row.pk)
+    delivery.resend([row.pk])  # asked for while the attempt runs
+    delivery._record(running, timezone.now(), 5, 200, "ok", "", True)
+    run_worker()
+    assert len(receiver.requests) == 1  # the resend went
+    assert list(Attempt.objects.order_by("number").values_list("number", "is_resend")) == [
+        (1, False),
+        (2, True),
+    ]
+
+
+def test_send_again_after_giving_up_retries_from_the_start_of_the_schedule(receiver, staff, settings):
+    settings.WEBHOOK_RETRY_HOURS = 0.001
+    endpoint_for(receiver.url)
+    receiver.status = 500
+    go_live(slug="pump")
+    run_worker()
+    row = Delivery.objects.get()
+    assert row.status == Delivery.Status.FAILED
+    settings.WEBHOOK_RETRY_HOURS = 24
+    delivery.resend([row.pk])
+    run_worker()
+    row.refresh_from_db()
+    wait = row.next_attempt_at - timezone.now()
+    # The first delay of a fresh schedule (10 s +/- 25 %), not the delay after the nth attempt.
+    assert row.status == Delivery.Status.PENDING and wait <= datetime.timedelta(seconds=12.5)
+
+
+def test_an_inactive_endpoints_deliveries_wait_and_the_sweeper_leaves_them(receiver, staff):
+    endpoint = endpoint_for(receiver.url)
+    go_live(slug="pump")
+    Endpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    DBTaskResult.objects.all().delete()
+    Delivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(minutes=5))
+    assert delivery.sweep()["deliveries"] == 0
+    run_worker()
+    assert receiver.requests == []
+    # Active again: the sweeper sends what waited.
+    Endpoint.objects.filter(pk=endpoint.pk).update(is_active=True)
+    assert delivery.sweep()["deliveries"] == 1
+    run_worker()
+    assert len(receiver.requests) == 1
+
+
+def test_the_sweeper_does_not_queue_a_delivery_whose_task_is_only_waiting(receiver, staff):
+    endpoint_for(receiver.url)
+    go_live(slug="pump")
+    Delivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(minutes=5))
+    tasks = DBTaskResult.objects.filter(task_path="webhooks.delivery.send_delivery")
+    assert tasks.count() == 1
+    for _ in range(3):
+        assert delivery.sweep()["deliveries"] == 0
+    assert tasks.count() == 1
+
+
+def test_a_delivery_whose_attempts_cannot_be_recorded_stops_after_the_cap(receiver, staff):
+    endpoint_for(receiver.url)
+    go_live(slug="pump")
+    row = Delivery.objects.get()
+    Delivery.objects.filter(pk=row.pk).update(claims=delivery.MAX_ATTEMPTS)
+    assert delivery._claim(row.pk) is None
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.FAILED

@@ -1,5 +1,6 @@
 """The SSRF guard of outgoing webhooks: which addresses are refused, and what post() really connects to."""
 
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -335,6 +336,28 @@ def test_a_body_sent_a_byte_at_a_time_times_out(loopback_allowed, dns, serve):
 
     with pytest.raises(requests.Timeout):
         post(f"http://{HOST}:{server.server_port}/hook", b"{}", {}, timeout=0.5)
+
+    assert time.monotonic() - started < 2
+
+
+def test_headers_sent_a_byte_at_a_time_meet_the_deadline_too(loopback_allowed, dns, serve):
+    """A slowloris receiver (a header byte every 0.2 s, each read well within the timeout) cannot
+    hold the worker past the deadline: the watchdog shuts the socket."""
+
+    def answer_drip_headers(handler):
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 200:
+            if handler.server.release.wait(0.2):
+                return
+            with contextlib.suppress(OSError):
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+
+    server = serve(answer_drip_headers)
+    dns[HOST] = [["127.0.0.1"]]
+    started = time.monotonic()
+
+    with pytest.raises(requests.Timeout):
+        post(f"http://{HOST}:{server.server_port}/hook", b"{}", {}, timeout=1.0)
 
     assert time.monotonic() - started < 2
 

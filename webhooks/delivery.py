@@ -34,8 +34,11 @@ from webhooks.models import Attempt, Delivery, Endpoint
 logger = logging.getLogger("webhooks")
 
 TIMEOUT = 10.0
-# Longer than a send can take (TIMEOUT), so a lease never ends while its worker is still sending.
-LEASE = datetime.timedelta(seconds=30)
+# Far longer than a send can take (TIMEOUT, a hard deadline: webhooks/ssrf.py), so a lease never
+# ends while its worker is still sending; a killed worker's delivery waits this long to go again.
+LEASE = datetime.timedelta(seconds=45)
+# However it fails (even a crash while recording), a delivery stops after this many attempts.
+MAX_ATTEMPTS = 40
 EXCERPT_BYTES = 500
 FIRST_RETRY_SECONDS = 10
 MAX_RETRY_SECONDS = 6 * 3600
@@ -80,19 +83,26 @@ def send_delivery(delivery_id: int) -> str:
     try:
         response = ssrf.post(claimed.endpoint.url, body, headers, timeout=TIMEOUT)
         status_code = response.status_code
-        excerpt = response.content[:EXCERPT_BYTES].decode("utf-8", "replace")
+        excerpt = _printable(response.content[:EXCERPT_BYTES].decode("utf-8", "replace"))
         if 300 <= status_code < 400:
             error = f"Redirect to {response.headers.get('Location', '?')[:200]} not followed."
     except ssrf.RefusedDestination as refusal:
-        error = str(refusal)
+        error = _printable(str(refusal))
     except requests.RequestException as failure:
-        error = f"{type(failure).__name__}: {failure}"
+        error = _printable(f"{type(failure).__name__}: {failure}")
     succeeded = status_code is not None and 200 <= status_code < 300
     _record(claimed, started, int((time.monotonic() - clock) * 1000), status_code, excerpt, error, succeeded)
     return "delivered" if succeeded else "failed"
 
 
+def _printable(text: str) -> str:
+    """What a receiver sent, storable anywhere: PostgreSQL text refuses NUL characters."""
+    return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+
+
 def _claim(delivery_id: int) -> Delivery | None:
+    """Take the delivery for one attempt (its lease), if it is due and nobody holds it. An inactive
+    endpoint's deliveries wait: they go when it is active again."""
     now = timezone.now()
     with transaction.atomic():
         delivery = (
@@ -104,41 +114,64 @@ def _claim(delivery_id: int) -> Delivery | None:
         )
         if delivery is None or not delivery.endpoint.is_active:
             return None
+        window = datetime.timedelta(hours=settings.WEBHOOK_RETRY_HOURS) + LEASE
+        if delivery.claims >= MAX_ATTEMPTS or now - delivery.retry_from > window:
+            # Only attempts that could not be recorded get here (a crash while recording one):
+            # the retry window ends well before, so such a delivery cannot go round for ever.
+            delivery.status = Delivery.Status.FAILED
+            delivery.save(update_fields=["status"])
+            return None
+        delivery.claimed_resend = delivery.resend_requested
         delivery.attempts += 1
+        delivery.claims += 1
         delivery.locked_until = now + LEASE
-        delivery.save(update_fields=["attempts", "locked_until"])
+        delivery.save(update_fields=["attempts", "claims", "locked_until"])
     return delivery
 
 
 @transaction.atomic
-def _record(delivery, started, duration_ms, status_code, excerpt, error, succeeded) -> None:
+def _record(claimed, started, duration_ms, status_code, excerpt, error, succeeded) -> None:
+    """Log the attempt, then settle the delivery: delivered, a retry after a delay, or given up.
+    Fenced: if the lease was lost meanwhile (another worker has taken the delivery), only the log
+    is written; a "send again" asked for during the attempt is kept."""
     Attempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempts,
+        delivery=claimed,
+        number=claimed.attempts,
         started_at=started,
         duration_ms=duration_ms,
         status_code=status_code,
         response_excerpt=excerpt[:EXCERPT_BYTES],
         error=error[:500],
         succeeded=succeeded,
-        is_resend=delivery.resend_requested,
+        is_resend=claimed.claimed_resend,
     )
+    delivery = Delivery.objects.select_for_update().select_related("event", "endpoint").get(pk=claimed.pk)
+    if delivery.attempts != claimed.attempts or delivery.locked_until != claimed.locked_until:
+        return  # the lease ran out and another attempt began: that one settles the delivery
     now = timezone.now()
     delivery.locked_until = None
-    delivery.resend_requested = False
     fields = ["locked_until", "resend_requested", "status", "next_attempt_at", "delivered_at"]
     endpoint = delivery.endpoint
+    if delivery.resend_requested and not claimed.claimed_resend:
+        # "Send again" was asked for while this attempt ran: its task sends it now.
+        delivery.next_attempt_at = now
+        delivery.save(update_fields=fields)
+        return
+    delivery.resend_requested = False
     if succeeded:
         delivery.status, delivery.delivered_at = Delivery.Status.DELIVERED, now
         delivery.save(update_fields=fields)
         Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(failing_since=None)
         return
-    delay = datetime.timedelta(seconds=retry_delay(delivery.attempts))
+    # The delay grows with the attempts since the retries (re)started: a resend starts afresh.
+    tries = Attempt.objects.filter(delivery=delivery, started_at__gte=delivery.retry_from).count()
+    delay = datetime.timedelta(seconds=retry_delay(max(tries, 1)))
     if now + delay - delivery.retry_from > datetime.timedelta(hours=settings.WEBHOOK_RETRY_HOURS):
         delivery.status = Delivery.Status.FAILED
         delivery.save(update_fields=fields)
         if Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now):
-            transaction.on_commit(lambda: _tell_admins(endpoint, delivery, error or f"HTTP {status_code}"))
+            reason = error or f"HTTP {status_code}"
+            transaction.on_commit(lambda: _tell_admins(endpoint, delivery, reason), robust=True)
         return
     delivery.next_attempt_at = now + delay
     delivery.save(update_fields=fields)
@@ -175,7 +208,11 @@ def resend(delivery_ids, *, now=None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         count = Delivery.objects.filter(pk__in=list(delivery_ids)).update(
-            status=Delivery.Status.PENDING, next_attempt_at=now, retry_from=now, resend_requested=True
+            status=Delivery.Status.PENDING,
+            next_attempt_at=now,
+            retry_from=now,
+            resend_requested=True,
+            claims=0,
         )
         for pk in delivery_ids:
             send_delivery.enqueue(pk)
@@ -191,11 +228,23 @@ def sweep(now=None) -> dict[str, int]:
     mid-send, or was never run) are queued again, and a scheduled moment that passed with no task
     run is applied. Run by the worker at start and every 30 s (manage.py run_worker)."""
     now = now or timezone.now()
-    overdue = list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
+    queued = {
+        arguments["args"][0]
+        for arguments in DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=send_delivery.module_path
+        ).values_list("args_kwargs", flat=True)
+        if arguments.get("args")
+    }
+    overdue = [
+        pk
+        for pk in Delivery.objects.filter(
+            status=Delivery.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE, endpoint__is_active=True
+        )
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:1000]
-    )
+        if pk not in queued
+    ]
     for pk in overdue:
         send_delivery.enqueue(pk)
     # Finished tasks are kept a week (the worker's own record; the delivery log is ours).

@@ -101,6 +101,8 @@ class Delivery(models.Model):
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    # Attempts begun since the retries (re)started, recorded or not: a hard cap (delivery.py).
+    claims = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # Held by the worker sending it (a lease: a worker killed mid-send lets it go when it ends).
     locked_until = models.DateTimeField(null=True, blank=True)

@@ -18,8 +18,10 @@ name itself, so using it beside our check would connect to a second answer, not 
 Its pinning is a dozen lines on requests' public adapter hook, so we write it here on requests/urllib3.
 """
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from urllib.parse import SplitResult, urlsplit
 
@@ -162,13 +164,44 @@ def _resolve(host: str, port: int) -> Address:
     return addresses[0]
 
 
+def _tracking(pool_class):
+    """A connection pool class that records the connections it opens (on ``opened``), so that a
+    watchdog can close them when the deadline passes."""
+
+    class Tracking(pool_class):
+        opened: list
+
+        def _new_conn(self):
+            connection = super()._new_conn()
+            self.opened.append(connection)
+            return connection
+
+    return Tracking
+
+
 class _PinnedAdapter(HTTPAdapter):
     """Connects to ``address`` whatever the URL's host resolves to by now; TLS still checks ``host``."""
 
     def __init__(self, host: str, address: Address):
+        self.opened = []
         super().__init__(max_retries=0)
         self._host = host
         self._address = address
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        classes = {}
+        for scheme, pool_class in self.poolmanager.pool_classes_by_scheme.items():
+            classes[scheme] = type(pool_class.__name__, (_tracking(pool_class),), {"opened": self.opened})
+        self.poolmanager.pool_classes_by_scheme = classes
+
+    def cut_off(self) -> None:
+        """The deadline passed: shut every socket this adapter opened (a read blocked on one ends)."""
+        for connection in self.opened:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
@@ -182,10 +215,10 @@ class _PinnedAdapter(HTTPAdapter):
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float = 10.0) -> requests.Response:
     """POST ``body`` to ``url`` with ``headers``, after the checks above; a 3xx is returned, not followed.
 
-    ``timeout`` bounds the connection, the wait for the response and the reading of its body together
-    (checked between reads); a server that sends its status line and headers a byte at a time can hold
-    it longer, each read still waiting at most ``timeout``. DNS resolution has the system resolver's own
-    timeout. The body kept is cut at MAX_RESPONSE_BYTES. Raises RefusedDestination, or
+    ``timeout`` bounds the connection, the wait for the response and the reading of its body together:
+    a watchdog shuts the socket when it passes, so a server that sends its headers a byte at a time
+    cannot hold a worker longer. DNS resolution has the system resolver's own timeout.
+    The body kept is cut at MAX_RESPONSE_BYTES. Raises RefusedDestination, or
     requests.RequestException on network errors.
     """
     deadline = time.monotonic() + timeout
@@ -195,11 +228,26 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float = 10.
     if parts.port is not None:
         host_header += f":{parts.port}"
 
+    adapter = _PinnedAdapter(host, address)
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), adapter.cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return _post(url, body, headers, host, host_header, adapter, deadline, timeout)
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+        if time.monotonic() >= deadline:
+            raise requests.Timeout(f"{host} took more than {timeout} s to answer.") from error
+        raise
+    finally:
+        watchdog.cancel()
+
+
+def _post(url, body, headers, host, host_header, adapter, deadline, timeout) -> requests.Response:
     with requests.Session() as session:
         # No proxy, .netrc or CA bundle from the environment: a proxy would resolve the host itself.
         session.trust_env = False
-        session.mount("http://", _PinnedAdapter(host, address))
-        session.mount("https://", _PinnedAdapter(host, address))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         response = session.post(
             url,
             data=body,
