@@ -7,7 +7,7 @@ run: export DJANGO_DEBUG ?= true
 # Checks that need settings but no secret; pytest itself runs on the test settings path.
 MANAGE_DEV := DJANGO_DEBUG=true $(BIN)/python manage.py
 
-.PHONY: install run test test-browser bench bench-smoke format clean
+.PHONY: install run test test-browser bench bench-smoke bench-varnish bench-webhooks format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,9 +55,19 @@ test-browser: install
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py $(ARGS)
+	$(MAKE) bench-varnish bench-webhooks
+
+# Details through Varnish vs nginx serving the same bytes, and the hit ratio while staff edit.
+bench-varnish: install
+	.ci/install_varnish.sh
+	$(BIN)/python bench/varnish.py $(VARNISH_ARGS)
+
+# Webhooks: commit-to-receiver latency, and a worker killed mid-batch (PostgreSQL by default).
+bench-webhooks: install
+	$(BIN)/python bench/webhooks.py $(WEBHOOK_ARGS)
 
 bench-smoke:
-	$(MAKE) bench ARGS="--smoke"
+	$(MAKE) bench ARGS="--smoke" VARNISH_ARGS="--smoke" WEBHOOK_ARGS="--smoke"
 
 format: install
 	$(BIN)/ruff format .

@@ -137,16 +137,27 @@ class PublicAPICacheMiddleware:
             return self.get_response(request)
         version = self._version(request)
         if version is None:  # no such public article: the view answers 404
-            return self.get_response(request)
+            return self._not_found(request, self.get_response(request))
         etag = f'"{version.token}-{_variant(request)}"'
         if self._not_modified(request, etag, version):
             return self._with_validators(HttpResponseNotModified(), etag, version)
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:
-            return response
+            return self._not_found(request, response)
         tags = getattr(request, "cache_tags", None) or cache_tags.for_path(request.path_info)
         response["Surrogate-Key"], response["Cache-Tag"] = cache_tags.header_values(tags)
         return self._with_validators(response, etag, version)
+
+    @staticmethod
+    def _not_found(request, response):
+        """A public 404 may be kept by shared caches only briefly, and carries the tags of the list
+        its address belongs to: the publication that makes it exist purges it (a CDN would
+        otherwise keep its own default time, an hour at Fastly)."""
+        if response.status_code == 404 and not response.streaming:
+            tags = cache_tags.for_path(request.path_info)
+            response["Surrogate-Key"], response["Cache-Tag"] = cache_tags.header_values(tags)
+            response["Cache-Control"] = f"public, max-age=0, s-maxage={settings.API_MAX_AGE}"
+        return response
 
     @staticmethod
     def _version(request) -> Version | None:

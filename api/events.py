@@ -43,6 +43,11 @@ class PublicChange:
     live_from: datetime.datetime | None = None
     topic_kind: str = ""  # "condition" or "risk", for topic.updated
     topic_id: int | None = None
+    # The address it had before (a new version at a new slug): its old URLs are gone.
+    previous_slug: str = ""
+    # A clinic that stopped being listed: the slug and name it was listed with.
+    clinic_slug: str = ""
+    clinic_name: str = ""
     purge: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -109,7 +114,11 @@ def compare(before: dict[int, Shown], after: dict[int, Shown]) -> list[PublicCha
                 _article_change(Type.PUBLISHED, new, new),
             ]
         elif old and new:
-            changes.append(_article_change(Type.UPDATED, new, old))
+            changes.append(
+                _article_change(
+                    Type.UPDATED, new, old, previous_slug=old.slug if old.slug != new.slug else ""
+                )
+            )
         elif new:
             changes.append(_article_change(Type.PUBLISHED, new, None))
         else:
@@ -117,7 +126,9 @@ def compare(before: dict[int, Shown], after: dict[int, Shown]) -> list[PublicCha
     return changes
 
 
-def _article_change(kind: str, shown_now: Shown, other: Shown | None) -> PublicChange:
+def _article_change(
+    kind: str, shown_now: Shown, other: Shown | None, previous_slug: str = ""
+) -> PublicChange:
     """An article event about ``shown_now``; its purge also covers the lists ``other`` was in."""
     condition_ids = shown_now.condition_ids | (other.condition_ids if other else set())
     risk_ids = shown_now.risk_ids | (other.risk_ids if other else set())
@@ -128,6 +139,7 @@ def _article_change(kind: str, shown_now: Shown, other: Shown | None) -> PublicC
         article_id=shown_now.article_id,
         slug=shown_now.slug,
         title=shown_now.title,
+        previous_slug=previous_slug,
         purge=tuple(purge),
     )
 
@@ -147,9 +159,11 @@ def scheduled(publications) -> list[PublicChange]:
     ]
 
 
-def send(changes: list[PublicChange]) -> None:
+def send(changes: list[PublicChange], *, purge_in_process: bool = True) -> None:
     """Tell listeners and purge shared caches (in the caller's transaction)."""
     if not changes:
         return
-    purging.purge_after_commit(tag for change in changes for tag in change.purge)
+    purging.purge_after_commit(
+        (tag for change in changes for tag in change.purge), in_process=purge_in_process
+    )
     public_changes.send(sender=PublicChange, changes=changes)

@@ -108,7 +108,7 @@ def _wake_at(moments, now) -> None:
 def boundary_passed() -> None:
     """Run by the worker at a scheduled moment: the version goes live or comes down, announced
     then, even if no request comes (a request may have applied it first: then nothing is left)."""
-    apply_boundaries()
+    apply_boundaries(in_request=False)
 
 
 def _visible(row: PublicArticle, now) -> bool:
@@ -211,7 +211,7 @@ def _search_entry(publication: Publication) -> tuple[int, str, str, str]:
 
 
 @transaction.atomic
-def apply_boundaries() -> None:
+def apply_boundaries(*, in_request: bool = True) -> None:
     """A scheduled version went live or a live one ended since the listing version was issued:
     bring the search index in line, drop rows that ended, and renew the listing version. Runs on
     the first request after such a moment; the lock makes concurrent requests do it once."""
@@ -230,7 +230,7 @@ def apply_boundaries() -> None:
     search.unindex(ended)
     PublicArticle.objects.filter(pk__in=ended).delete()
     bump_listing_version()
-    events.send(events.compare(before, events.announced(article_ids)))
+    events.send(events.compare(before, events.announced(article_ids)), purge_in_process=not in_request)
 
 
 def mark_stale(rows) -> None:

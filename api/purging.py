@@ -6,7 +6,8 @@ A change's tags are purged twice:
   between the commit and the first purge loses nothing). The second purge also clears what a
   cache stored from a request that read the old version just before the commit and answered just
   after the first purge.
-A purge that fails is tried again by the worker with a growing delay, for about an hour.
+A purge that fails is tried again by the worker with a growing delay (5 s, 20 s, 80 s... eight
+tries over about seven hours).
 """
 
 import datetime
@@ -27,15 +28,20 @@ AGAIN_AFTER = datetime.timedelta(seconds=5)
 MAX_TRIES = 8
 
 
-def purge_after_commit(tags: Iterable[str]) -> None:
-    """Purge ``tags`` once the current transaction commits (nothing if it rolls back)."""
+def purge_after_commit(tags: Iterable[str], *, in_process: bool = True) -> None:
+    """Purge ``tags`` once the current transaction commits (nothing if it rolls back).
+    ``in_process=False`` (a public read that applied a scheduled moment): the worker purges at
+    once instead, so that no patient's request waits on a CDN's API."""
     if not settings.CDN_PURGE_BACKENDS:
         return
     tags = list(dict.fromkeys(tags))
     if not tags:
         return
     purge_tags.using(run_after=timezone.now() + AGAIN_AFTER).enqueue(tags, 1)
-    transaction.on_commit(lambda: cdn.purge(tags), robust=True)
+    if in_process:
+        transaction.on_commit(lambda: cdn.purge(tags), robust=True)
+    else:
+        purge_tags.enqueue(tags, 1)
 
 
 @task()

@@ -85,15 +85,23 @@ def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
     if isinstance(instance, (Clinic, ContactLink)):
         clinic_id = instance.pk if isinstance(instance, Clinic) else instance.clinic_id
         purge = (cache_tags.clinic(clinic_id), "clinics", cache_tags.ARTICLES)
+        before = getattr(instance, "_public_before", None)  # a clinic's own save (not a contact link's)
+        if before is not None and before == _public_fields(instance):
+            return []  # nothing patients see changed (an internal field, or a save with no change)
         # A clinic patients cannot see (no live article, not marked public), before or after this
-        # save, is no one's news; one that was public and just stopped being listed is.
-        was_public = getattr(instance, "_was_public", False)
-        if not (
-            was_public or Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()
-        ):
+        # save, is no one's news; one that was public and just stopped being listed is, under the
+        # name and address it was listed with (never the new ones, which were never public).
+        was_public = bool(before and before["is_public"])
+        is_public = Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()
+        if not (was_public or is_public):
             purging.purge_after_commit(purge)
             return []
-        return [events.PublicChange(type=events.Type.CLINIC_UPDATED, clinic_id=clinic_id, purge=purge)]
+        listed_as = {} if is_public else {"clinic_slug": before["slug"], "clinic_name": before["name"]}
+        return [
+            events.PublicChange(
+                type=events.Type.CLINIC_UPDATED, clinic_id=clinic_id, purge=purge, **listed_as
+            )
+        ]
     if not listed:
         return []
     kind = instance._meta.model_name
@@ -111,11 +119,23 @@ def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
     ]
 
 
+# What patients see of a clinic itself (the API's clinic, its listing, its articles' page addresses).
+CLINIC_PUBLIC_FIELDS = [
+    "slug", "name", "description", "specialty", "street_address", "city", "region", "postal_code",
+    "country", "phone", "email", "website", "is_public", "article_url_template",
+]  # fmt: skip
+
+
+def _public_fields(clinic) -> dict:
+    return {name: getattr(clinic, name) for name in CLINIC_PUBLIC_FIELDS}
+
+
 def clinic_saving(sender, instance, raw=False, **kwargs):
-    """Whether the clinic was listed before this save (vocabulary_changed then says whether a
-    clinic that stopped being listed must be announced)."""
+    """The clinic as patients saw it before this save: vocabulary_changed then tells a change
+    patients see from one they do not, and announces a clinic that stopped being listed."""
     if not raw and instance.pk:
-        instance._was_public = Clinic.objects.filter(pk=instance.pk, is_public=True).exists()
+        old = Clinic.objects.filter(pk=instance.pk).values(*CLINIC_PUBLIC_FIELDS).first()
+        instance._public_before = old
 
 
 def build_missing_rows(sender, app_config=None, using="default", **kwargs):
@@ -142,4 +162,5 @@ def connect() -> None:
             vocabulary_changed, sender=model, dispatch_uid=f"api-vocabulary-delete-{model.__name__}"
         )
     pre_save.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-saving")
+    pre_delete.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-deleting")
     post_migrate.connect(build_missing_rows, dispatch_uid="api-build-missing-rows")

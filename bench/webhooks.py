@@ -9,8 +9,9 @@ the worker is killed mid-batch.
    the worker (`manage.py run_worker`, its own process, as deployed) delivers. N publishes of
    distinct articles, one every 100 ms; for each, the time from its transaction's commit to the
    receiver getting its webhook. p50, p99, max.
-2. Crash: N more publishes queued, the receiver answering in 20 ms; the worker is started and
-   killed with SIGKILL after a third of them arrived (most likely mid-send), then started again. Every event must arrive (0 lost);
+2. Crash: N more publishes queued, the receiver answering in 20 ms; the worker is started
+   and killed with SIGKILL after a third of them arrived (most likely mid-send), then started
+   again. Every event must arrive (0 lost);
    duplicates (an event received twice: sent, then killed before it recorded the success) are
    counted. The delivery that was mid-send waits for its lease to end and the sweeper (up to ~60 s).
 

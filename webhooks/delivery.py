@@ -252,6 +252,6 @@ def sweep(now=None) -> dict[str, int]:
     boundary = ListingVersion.objects.filter(pk=1).values_list("next_boundary_at", flat=True).first()
     boundaries = 0
     if boundary is not None and boundary <= now - SWEEP_GRACE:
-        apply_boundaries()
+        apply_boundaries(in_request=False)
         boundaries = 1
     return {"deliveries": len(overdue), "boundaries": boundaries}

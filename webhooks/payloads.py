@@ -30,7 +30,7 @@ def payloads(changes: list[PublicChange], now=None) -> list[dict]:
 
 
 def _payload(change: PublicChange, clinic: Clinic | None, topics, now) -> dict:
-    data = {"clinic": _clinic(clinic, change.clinic_id)}
+    data = {"clinic": _clinic(clinic, change)}
     api_urls, pages = [], []
     if change.article_id is not None:
         article = {
@@ -46,6 +46,12 @@ def _payload(change: PublicChange, clinic: Clinic | None, topics, now) -> dict:
         if clinic:
             api_urls.append(data["clinic"]["url"])
         pages = [article["page_url"]] if article["page_url"] else []
+        if change.previous_slug:
+            # Its old address serves nothing now: front ends drop or redirect that page.
+            article["previous_slug"] = change.previous_slug
+            api_urls.append(api_url(f"/api/v1/articles/{change.previous_slug}/"))
+            if clinic:
+                pages.append(clinic.article_url(change.previous_slug))
     elif change.type == Type.CLINIC_UPDATED:
         api_urls = [data["clinic"]["url"], api_url("/api/v1/clinics/")]
         pages = _pages(PublicArticle.objects.filter(clinic_id=change.clinic_id), clinic, now)
@@ -67,10 +73,13 @@ def _payload(change: PublicChange, clinic: Clinic | None, topics, now) -> dict:
     return {"type": change.type, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
 
 
-def _clinic(clinic: Clinic | None, clinic_id: int) -> dict:
-    if clinic is None:
+def _clinic(clinic: Clinic | None, change: PublicChange) -> dict:
+    # A clinic that stopped being listed (or was deleted) is named as it was listed.
+    slug = change.clinic_slug or (clinic.slug if clinic else "")
+    name = change.clinic_name or (clinic.name if clinic else "")
+    if not slug:
         return {"slug": "", "name": "", "url": ""}
-    return {"slug": clinic.slug, "name": clinic.name, "url": api_url(f"/api/v1/clinics/{clinic.slug}/")}
+    return {"slug": slug, "name": name, "url": api_url(f"/api/v1/clinics/{slug}/")}
 
 
 def _pages(rows, clinic: Clinic | None, now) -> list[str]:

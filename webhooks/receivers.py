@@ -4,8 +4,12 @@ backend writes its task rows in the same transaction). A rollback sends nothing;
 commit loses nothing: the worker finds the tasks, and the sweeper finds deliveries whose task was
 lost (webhooks/delivery.py)."""
 
+from django.db.models import Count
+from django.db.models.signals import pre_delete
+
 from api.events import PublicChange, Type
 from api.signals import public_changes
+from clinics.models import Clinic
 from webhooks import delivery
 from webhooks.models import Delivery, Endpoint, Event
 from webhooks.payloads import payloads
@@ -17,12 +21,15 @@ COALESCED = (Type.CLINIC_UPDATED, Type.TOPIC_UPDATED)
 
 def record(sender, changes: list[PublicChange], **kwargs) -> None:
     endpoints = list(Endpoint.objects.filter(is_active=True).prefetch_related("clinics"))
+    # A clinic being deleted is announced, but the event cannot point at its row.
+    existing = set(Clinic.objects.filter(pk__in={c.clinic_id for c in changes}).values_list("pk", flat=True))
     fresh = []
     for change, payload in zip(changes, payloads(changes), strict=True):
+        clinic_id = change.clinic_id if change.clinic_id in existing else None
         waiting = _waiting(change)
         if waiting is None:
             fresh.append(
-                Event(type=change.type, clinic_id=change.clinic_id, subject=change.subject, payload=payload)
+                Event(type=change.type, clinic_id=clinic_id, subject=change.subject, payload=payload)
             )
             continue
         waiting.payload = payload
@@ -65,5 +72,13 @@ def _waiting(change: PublicChange) -> Event | None:
     return None
 
 
+def clinic_deleting(sender, instance, **kwargs) -> None:
+    """An endpoint for this clinic alone would be left with no clinic, which means every clinic:
+    it is switched off instead (its page says so)."""
+    alone = Endpoint.objects.annotate(count=Count("clinics")).filter(count=1, clinics=instance.pk)
+    Endpoint.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).update(is_active=False)
+
+
 def connect() -> None:
     public_changes.connect(record, dispatch_uid="webhooks-record-public-changes")
+    pre_delete.connect(clinic_deleting, sender=Clinic, dispatch_uid="webhooks-clinic-deleting")
