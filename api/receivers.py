@@ -71,10 +71,12 @@ def vocabulary_changed(sender, instance, raw=False, **kwargs):
     publications.mark_stale(rows)
     if listed:
         bump_listing_version()
-    events.send(_changes(instance, rows, listed))
+    clinic_deleted = isinstance(instance, Clinic) and kwargs.get("signal") is post_delete
+    events.send(_changes(instance, rows, listed, deleted=clinic_deleted))
 
 
-def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
+def _changes(instance, rows, listed: bool, *, deleted: bool = False) -> list[events.PublicChange]:
+    # deleted: the clinic itself is being deleted.
     """clinic.updated or topic.updated (one per clinic whose live articles show the term), with the
     cache tags of what shows it; a reviewer's name only purges the details that show it."""
     visible = rows.filter(visible_q(timezone.now()))
@@ -86,13 +88,15 @@ def _changes(instance, rows, listed: bool) -> list[events.PublicChange]:
         clinic_id = instance.pk if isinstance(instance, Clinic) else instance.clinic_id
         purge = (cache_tags.clinic(clinic_id), "clinics", cache_tags.ARTICLES)
         before = getattr(instance, "_public_before", None)  # a clinic's own save (not a contact link's)
-        if before is not None and before == _public_fields(instance):
+        if before is not None and not deleted and before == _public_fields(instance):
             return []  # nothing patients see changed (an internal field, or a save with no change)
         # A clinic patients cannot see (no live article, not marked public), before or after this
         # save, is no one's news; one that was public and just stopped being listed is, under the
         # name and address it was listed with (never the new ones, which were never public).
         was_public = bool(before and before["is_public"])
-        is_public = Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()
+        is_public = not deleted and (
+            Clinic.objects.filter(pk=clinic_id, is_public=True).exists() or visible.exists()
+        )
         if not (was_public or is_public):
             purging.purge_after_commit(purge)
             return []

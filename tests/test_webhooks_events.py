@@ -641,3 +641,56 @@ def test_an_article_moved_to_another_clinic_is_announced_to_the_old_clinics_endp
 
     told = set(Delivery.objects.values_list("endpoint__name", flat=True))
     assert told == {"clinic a only", "clinic b only"}
+
+
+# --- After a hostile review -------------------------------------------------------------------------
+
+
+def test_a_new_version_at_a_new_address_names_the_old_address_too():
+    pump = make_pump()
+    forget_events()
+    Article.objects.filter(pk=pump.pk).update(slug="pump-implants")
+    republish(Article.objects.get(pk=pump.pk))
+
+    event = Event.objects.get(type="article.updated")
+    article = event.payload["data"]["article"]
+    assert (article["slug"], article["previous_slug"]) == ("pump-implants", "pump")
+    urls = event.payload["data"]["urls"]
+    assert f"{API}/api/v1/articles/pump/" in urls["api"]
+    assert urls["pages"] == [
+        "https://site.example/articles/pump-implants",
+        "https://site.example/articles/pump",
+    ]
+
+
+def test_a_clinic_unlisted_and_renamed_in_one_save_is_announced_under_its_listed_name():
+    clinic = make_clinic(is_public=True, slug="wabash", name="Wabash Pain")
+    endpoint()
+    forget_events()
+    clinic.is_public, clinic.slug, clinic.name = False, "secret-new", "Unannounced New Name"
+    clinic.save()
+
+    event = Event.objects.get(type="clinic.updated")
+    assert event.payload["data"]["clinic"]["slug"] == "wabash"
+    assert event.payload["data"]["clinic"]["name"] == "Wabash Pain"
+    assert "Unannounced" not in every_payload() and "secret-new" not in every_payload()
+
+
+def test_deleting_a_listed_clinic_is_announced_and_its_own_endpoints_are_switched_off():
+    kept, gone = make_clinic(slug="kept"), make_clinic(slug="gone", is_public=True, name="Gone Clinic")
+    only_gone = endpoint("gone only", clinics=[gone])
+    both = endpoint("both", clinics=[kept, gone])
+    everything = endpoint("everything")
+    forget_events()
+    gone.delete()
+
+    event = Event.objects.get(type="clinic.updated")
+    assert event.clinic_id is None
+    assert event.payload["data"]["clinic"]["slug"] == "gone"
+    only_gone.refresh_from_db()
+    both.refresh_from_db()
+    # An endpoint left with no clinic would hear every clinic's events: it is switched off instead.
+    assert not only_gone.is_active
+    assert both.is_active and list(both.clinics.values_list("slug", flat=True)) == ["kept"]
+    assert receivers(event) == {"everything"}
+    assert everything.is_active
