@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After CSRF and login: a forged action selection is a 400, not a 500 (cms/lib/admin.py).
+    "cms.lib.admin.AdminSelectionGuardMiddleware",
     # Last, as its documentation asks: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

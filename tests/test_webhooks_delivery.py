@@ -489,3 +489,18 @@ def test_a_delivery_whose_attempts_cannot_be_recorded_stops_after_the_cap(receiv
     assert delivery._claim(row.pk) is None
     row.refresh_from_db()
     assert row.status == Delivery.Status.FAILED
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/webhooks/delivery/",
+        "/admin/webhooks/endpoint/",
+        "/admin/articles/condition/",
+        "/admin/clinics/clinic/",
+    ],
+)
+@pytest.mark.parametrize("action", ["delete_selected", "send_again", "rotate_secret"])
+def test_an_action_on_rows_that_are_no_ids_is_a_400_not_a_500(admin_client, url, action):
+    response = admin_client.post(url, {"action": action, "_selected_action": ["1", "abc'--"]})
+    assert response.status_code == 400

@@ -1,7 +1,11 @@
 """Admin behaviour shared by the apps' ModelAdmins."""
 
+import re
+
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import IntegrityError
+from django.http import HttpResponseBadRequest
 
 
 class RetryOnUniqueRace:
@@ -48,3 +52,23 @@ class BoundedDateHierarchy:
                 return super().get_filters(request)
 
         return BoundedChangeList
+
+
+SELECTABLE_PK = re.compile(r"[0-9A-Fa-f-]{1,40}")
+
+
+class AdminSelectionGuardMiddleware:
+    """A change list's action (delete, "Send again", "Rotate the secret"...) filters by the posted
+    row ids unchecked: a value that is no id (``_selected_action=abc``) was a ValidationError, a
+    500, on every admin. The admin's own forms post only ids (integers, or UUIDs for the task
+    queue's rows): anything else is a bad request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path.startswith("/admin/"):
+            selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+            if any(not SELECTABLE_PK.fullmatch(value) for value in selected):
+                return HttpResponseBadRequest("The rows selected for an action must be given by their ids.")
+        return self.get_response(request)
