@@ -10,7 +10,6 @@ import threading
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -19,6 +18,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from articles import publishing
 from articles.models import Article
 from tests.factories import make_clinic, make_draft, make_staff
+from tests.worker import run_worker
 from webhooks import delivery
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
@@ -82,10 +82,6 @@ def go_live(**fields):
     article = make_draft(**fields)
     Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED, published_at=timezone.now())
     return publishing.publish(article)
-
-
-def run_worker():
-    call_command("run_worker", "--batch", verbosity=0)
 
 
 def make_due(*deliveries):

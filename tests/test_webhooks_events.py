@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -27,6 +26,7 @@ from tests.factories import (
     make_section,
     republish,
 )
+from tests.worker import run_worker
 from webhooks.models import Delivery, Endpoint, Event
 
 pytestmark = pytest.mark.django_db
@@ -61,10 +61,6 @@ def forget_events() -> None:
 
 def every_payload() -> str:
     return json.dumps([event.payload for event in Event.objects.all()], ensure_ascii=False)
-
-
-def run_worker() -> None:
-    call_command("run_worker", "--batch", verbosity=0)
 
 
 def sleep_past(moment: datetime.datetime) -> None:
