@@ -38,6 +38,8 @@ BLOCKED = [
     ("::ffff:169.254.169.254", "link-local"),
     ("::127.0.0.1", "loopback"),
     ("64:ff9b::7f00:1", "loopback"),
+    ("::ffff:0:7f00:1", "loopback"),
+    ("::ffff:0:a9fe:a9fe", "link-local"),
     ("64:ff9b::a9fe:a9fe", "link-local"),
     ("2002:7f00:1::", "loopback"),
     ("2002:c0a8:101::", "private"),

@@ -48,6 +48,8 @@ _NAMED_RANGES = [
     ("reserved", [_net(n) for n in ("64:ff9b:1::/48", "5f00::/16", "fec0::/10")]),
 ]
 _NAT64 = _net("64:ff9b::/96")
+# IPv4-translated addresses (RFC 2765, ::ffff:0:a.b.c.d): SIIT translators reach the IPv4 address.
+_IPV4_TRANSLATED = _net("::ffff:0:0:0/96")
 _IPV4_COMPATIBLE = _net("::/96")
 
 
@@ -70,7 +72,7 @@ def blocked_kind(address: Address, *, allow_loopback: bool) -> str | None:
             return blocked_kind(address.ipv4_mapped, allow_loopback=allow_loopback)
         if address.sixtofour is not None:
             return blocked_kind(address.sixtofour, allow_loopback=allow_loopback)
-        if address in _NAT64:
+        if address in _NAT64 or address in _IPV4_TRANSLATED:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
             return blocked_kind(embedded, allow_loopback=allow_loopback)
         if address in _IPV4_COMPATIBLE and int(address) > 1:  # ::a.b.c.d, deprecated; not :: or ::1
