@@ -36,6 +36,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from api import cache_tags, publications
 from api.models import PublicArticle
 from api.versions import read_listing_version
+from clinics.origins import clinic_origins
 from cms.lib.errors import DATABASE_UNAVAILABLE, service_unavailable
 from cms.lib.guard import throttle_wait, too_many_requests_body
 from cms.lib.lookups import SLUG_PATTERN
@@ -176,7 +177,10 @@ class PublicAPICacheMiddleware:
     def _not_modified(request, etag, version: Version) -> bool:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in parse_etags(if_none_match)
+            # Weak comparison (RFC 9110, 13.1.2): W/"x" matches "x" (a CDN that compresses weakens
+            # the ETag it passes on), and "*" matches any current representation.
+            tags = parse_etags(if_none_match)
+            return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
         # A date later than now is not one this server sent: ignored (RFC 9110, 13.1.3).
         if since is None or since > timezone.now().timestamp():
@@ -273,6 +277,31 @@ def _scheme(environ) -> str:
     return environ.get("wsgi.url_scheme", "http")
 
 
+def _cors(environ) -> list[tuple[str, str]]:
+    """The CORS headers django-cors-headers gives Django's answers, for the ones this WSGI layer
+    gives itself (a 429 to a cache hit, a 503 when the database is down): without them a browser
+    sees an opaque network error and a script cannot read Retry-After."""
+    origin = environ.get("HTTP_ORIGIN", "")
+    if not origin or not _origin_allowed(origin.rstrip("/").lower()):
+        return []
+    return [
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Expose-Headers", ", ".join(settings.CORS_EXPOSE_HEADERS)),
+        ("Vary", "Origin"),
+    ]
+
+
+def _origin_allowed(origin: str) -> bool:
+    if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False):
+        return True
+    if origin in {allowed.rstrip("/").lower() for allowed in settings.CORS_ALLOWED_ORIGINS}:
+        return True
+    try:
+        return origin in clinic_origins()
+    except DATABASE_UNAVAILABLE:  # the clinics' origins are cached; with the database down and
+        return False  # the cache cold, only the install's own origins are known
+
+
 class ResponseCacheApp:
     """WSGI middleware: serve public API responses from the cache without entering Django."""
 
@@ -290,7 +319,7 @@ class ResponseCacheApp:
             token = _version_for_wsgi(environ.get("PATH_INFO", ""))
         except DATABASE_UNAVAILABLE:
             response = service_unavailable()
-            start_response(f"503 {response.reason_phrase}", list(response.items()))
+            start_response(f"503 {response.reason_phrase}", list(response.items()) + _cors(environ))
             return [response.content]
         if token is None:
             return self.app(environ, start_response)
@@ -304,7 +333,7 @@ class ResponseCacheApp:
                 body = orjson.dumps(too_many_requests_body(wait))
                 start_response(
                     "429 Too Many Requests",
-                    [("Content-Type", "application/json"), ("Retry-After", str(wait))],
+                    [("Content-Type", "application/json"), ("Retry-After", str(wait)), *_cors(environ)],
                 )
                 return [body]
             headers, body = entry

@@ -223,10 +223,19 @@ CDN_PURGE_BACKENDS = env.json("CDN_PURGE_BACKENDS", default=[])
 API_SHARED_MAX_AGE = env.int("API_SHARED_MAX_AGE", default=86_400 if CDN_PURGE_BACKENDS else API_MAX_AGE)
 API_STALE_IF_ERROR = env.int("API_STALE_IF_ERROR", default=86_400)
 
-# Cross-origin front ends (a site on another domain calling the API from the browser).
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Cross-origin front ends (a site on another domain calling the API from the browser). In debug,
+# the front-end dev servers on this machine's port 3000 (Next.js, Astro's and Vite's usual port)
+# are allowed, matching FRONTEND_ARTICLE_URL's default; in production, only what is listed here
+# and each clinic's own origins (Clinic.allowed_origins).
+CORS_ALLOWED_ORIGINS = env.list(
+    "CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"] if DEBUG else []
+)
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# A browser sends If-None-Match / If-Modified-Since only after a preflight that allows them.
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-type", "if-modified-since", "if-none-match"]
+# What scripts may read besides the safelisted headers: the validators and the wait after a 429.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # Security: strict unless debugging. Behind a TLS-terminating proxy, set
 # DJANGO_SECURE_PROXY_SSL_HEADER=true so Django trusts X-Forwarded-Proto.

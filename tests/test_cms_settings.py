@@ -187,3 +187,11 @@ def test_check_fails_on_a_purge_backend_that_cannot_work(backends, words):
     output = result.stderr + result.stdout
     assert result.returncode != 0
     assert "careleaf.E001" in output and words in output
+
+
+def test_in_debug_a_front_end_dev_server_on_port_3000_may_call_the_api_and_in_production_none():
+    code = "from django.conf import settings as s; print(','.join(s.CORS_ALLOWED_ORIGINS) or '-')"
+    debug = _manage("shell", "-c", code, DJANGO_DEBUG="true")
+    production = _manage("shell", "-c", code, **PRODUCTION_ENV)
+    assert debug.stdout.splitlines()[-1] == "http://localhost:3000,http://127.0.0.1:3000", debug.stderr
+    assert production.stdout.splitlines()[-1] == "-", production.stderr
