@@ -24,7 +24,9 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
 
 def test_openapi_schema_documents_every_article_filter(api):
     schema = yaml.safe_load(api.get("/api/schema/").content)
-    parameters = {p["name"] for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]}
+    parameters = {
+        p["name"] for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"] if p["in"] == "query"
+    }
     assert parameters == {
         "condition",
         "risk",
@@ -84,8 +86,8 @@ def test_openapi_schema_documents_the_error_responses(api):
     schema = _schema(api)
     paths = schema["paths"]
     errors = {"400", "404", "414", "429", "500", "503"}
-    assert set(paths["/api/v1/articles/"]["get"]["responses"]) == {"200"} | errors
-    assert set(paths["/api/v1/clinics/{slug}/"]["get"]["responses"]) == {"200"} | errors
+    assert set(paths["/api/v1/articles/"]["get"]["responses"]) == {"200", "304"} | errors
+    assert set(paths["/api/v1/clinics/{slug}/"]["get"]["responses"]) == {"200", "304"} | errors
     assert set(paths["/api/v1/preview/{token}/"]["get"]["responses"]) == {"200", "403"} | errors
     too_many = paths["/api/v1/articles/{slug}/"]["get"]["responses"]["429"]
     assert too_many["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
@@ -93,3 +95,23 @@ def test_openapi_schema_documents_the_error_responses(api):
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
     # gunicorn's answer to an overlong request line, before the API: HTML, documented as such.
     assert list(paths["/api/v1/risks/"]["get"]["responses"]["414"]["content"]) == ["text/html"]
+
+
+def test_openapi_schema_documents_the_caching_contract_of_every_public_read(api):
+    """304, ETag, Last-Modified, Cache-Control and cache tags, and the conditional headers, on every
+    public GET; the preview (private, no-store) has none of them."""
+    paths = _schema(api)["paths"]
+    for path, operations in paths.items():
+        get = operations["get"]
+        if path.startswith("/api/v1/preview/"):
+            assert "304" not in get["responses"]
+            assert "headers" not in get["responses"]["200"]
+            continue
+        if not path.startswith("/api/v1/"):
+            continue
+        assert set(get["responses"]["304"]["headers"]) == {"ETag", "Last-Modified"}, path
+        assert {"ETag", "Last-Modified", "Cache-Control", "Surrogate-Key", "Cache-Tag"} <= set(
+            get["responses"]["200"]["headers"]
+        ), path
+        headers = {p["name"] for p in get["parameters"] if p["in"] == "header"}
+        assert headers == {"If-None-Match", "If-Modified-Since"}, path

@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: document the error bodies every read endpoint can answer with."""
+"""OpenAPI post-processing: document the error bodies every read endpoint can answer with, and the
+HTTP caching contract of the public ones (validators, 304, Cache-Control, cache tags)."""
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -26,6 +27,56 @@ def _json(schema_name: str, description: str) -> dict:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
     }
+
+
+VALIDATOR_HEADERS = {
+    "ETag": {
+        "description": "A strong validator of this answer (its version and variant): send it back in "
+        "If-None-Match to get a 304 while nothing changed.",
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "When this answer last changed, in whole seconds, never later than Date.",
+        "schema": {"type": "string"},
+    },
+}
+CACHING_HEADERS = {
+    **VALIDATOR_HEADERS,
+    "Cache-Control": {
+        "description": "public, max-age (browsers), s-maxage (shared caches, purged by tag on every "
+        "change), stale-while-revalidate and stale-if-error.",
+        "schema": {"type": "string"},
+    },
+    "Surrogate-Key": {
+        "description": "Cache tags (space-separated) a CDN or Varnish purges by: the article, its clinic, "
+        "its topics, and the lists it appears in.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Tag": {
+        "description": "The same tags, comma-separated (Cloudflare).",
+        "schema": {"type": "string"},
+    },
+}
+CONDITIONAL_PARAMETERS = [
+    {
+        "in": "header",
+        "name": "If-None-Match",
+        "required": False,
+        "description": "ETags you hold (weak comparison; * for any): a 304 if one is current.",
+        "schema": {"type": "string"},
+    },
+    {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "required": False,
+        "description": "An HTTP date: a 304 if nothing changed since (ignored when If-None-Match is sent).",
+        "schema": {"type": "string"},
+    },
+]
+NOT_MODIFIED = {
+    "description": "Not modified: the copy you hold (If-None-Match / If-Modified-Since) is current. No body.",
+    "headers": VALIDATOR_HEADERS,
+}
 
 
 def add_error_responses(result, generator, request, public):
@@ -59,4 +110,13 @@ def add_error_responses(result, generator, request, public):
         responses["500"] = _json("Error", "Unexpected server error; it has been logged.")
         responses["503"] = _json("Error", "The service is briefly unavailable (e.g. its database).")
         responses["503"]["headers"] = retry_after
+        if path.startswith("/api/v1/preview/"):
+            continue  # for one person, now: private, no-store, no validators
+        if "200" in responses:
+            responses["200"].setdefault("headers", {}).update(CACHING_HEADERS)
+        responses["304"] = NOT_MODIFIED
+        names = {parameter.get("name") for parameter in get.get("parameters", [])}
+        get.setdefault("parameters", []).extend(
+            parameter for parameter in CONDITIONAL_PARAMETERS if parameter["name"] not in names
+        )
     return result
