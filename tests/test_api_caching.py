@@ -495,8 +495,10 @@ def test_an_if_modified_since_in_the_future_is_ignored(api, pump):
     assert api.get(DETAIL, HTTP_IF_MODIFIED_SINCE=later).status_code == 200
 
 
-def test_if_none_match_star_is_not_a_shortcut_to_304(api, pump):
-    assert api.get(DETAIL, HTTP_IF_NONE_MATCH="*").status_code == 200
+def test_if_none_match_star_is_a_304_for_what_exists_and_a_404_for_what_does_not(api, pump):
+    # RFC 9110, 13.1.2: "*" is false when a current representation exists (issue 15 asked for it;
+    # this test said the opposite before).
+    assert api.get(DETAIL, HTTP_IF_NONE_MATCH="*").status_code == 304
     assert api.get("/api/v1/articles/nope/", HTTP_IF_NONE_MATCH="*").status_code == 404
 
 
