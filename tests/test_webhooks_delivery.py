@@ -497,6 +497,15 @@ def test_a_delivery_whose_attempts_cannot_be_recorded_stops_after_the_cap(receiv
     ],
 )
 @pytest.mark.parametrize("action", ["delete_selected", "send_again", "rotate_secret"])
-def test_an_action_on_rows_that_are_no_ids_is_a_400_not_a_500(admin_client, url, action):
-    response = admin_client.post(url, {"action": action, "_selected_action": ["1", "abc'--"]})
+@pytest.mark.parametrize("bad", ["abc'--", "deadbeef", "1.5", "00000000-0000-0000-0000-000000000001"])
+def test_an_action_on_rows_that_are_no_ids_is_a_400_not_a_500(admin_client, url, action, bad):
+    response = admin_client.post(url, {"action": action, "_selected_action": ["1", bad]})
     assert response.status_code == 400
+
+
+def test_an_action_on_ids_of_rows_that_do_not_exist_is_the_admins_usual_answer(admin_client):
+    # Django's own "Items must be selected" message and a redirect back to the list.
+    response = admin_client.post(
+        "/admin/webhooks/delivery/", {"action": "send_again", "_selected_action": ["99"]}
+    )
+    assert response.status_code == 302

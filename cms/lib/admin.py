@@ -1,11 +1,11 @@
 """Admin behaviour shared by the apps' ModelAdmins."""
 
-import re
-
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponseBadRequest
+from django.urls import Resolver404, resolve
 
 
 class RetryOnUniqueRace:
@@ -54,14 +54,12 @@ class BoundedDateHierarchy:
         return BoundedChangeList
 
 
-SELECTABLE_PK = re.compile(r"[0-9A-Fa-f-]{1,40}")
-
-
 class AdminSelectionGuardMiddleware:
     """A change list's action (delete, "Send again", "Rotate the secret"...) filters by the posted
-    row ids unchecked: a value that is no id (``_selected_action=abc``) was a ValidationError, a
-    500, on every admin. The admin's own forms post only ids (integers, or UUIDs for the task
-    queue's rows): anything else is a bad request."""
+    row ids unchecked: a value that is not an id of that model (``_selected_action=abc``) was a
+    ValueError or ValidationError, a 500, on every admin. Each value is checked against the
+    change list's model's primary key (integers here, UUIDs for the task queue's rows): anything
+    else is a bad request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,6 +67,22 @@ class AdminSelectionGuardMiddleware:
     def __call__(self, request):
         if request.method == "POST" and request.path.startswith("/admin/"):
             selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
-            if any(not SELECTABLE_PK.fullmatch(value) for value in selected):
+            if selected and not self._all_ids(request.path_info, selected):
                 return HttpResponseBadRequest("The rows selected for an action must be given by their ids.")
         return self.get_response(request)
+
+    @staticmethod
+    def _all_ids(path: str, values: list[str]) -> bool:
+        try:
+            model_admin = getattr(resolve(path).func, "model_admin", None)
+        except Resolver404:
+            return True  # Django answers 404 itself
+        if model_admin is None:
+            return True  # not a change list: nothing reads the selection
+        primary_key = model_admin.model._meta.pk
+        try:
+            for value in values:
+                primary_key.to_python(value)
+        except ValidationError:
+            return False
+        return True
