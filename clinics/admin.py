@@ -4,9 +4,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
-from clinics import roles
-from clinics.models import Clinic, ContactLink, Membership
+from clinics import api_keys, roles
+from clinics.models import ApiKey, Clinic, ContactLink, Membership
 from clinics.roles import ClinicScopedAdmin
 from cms.lib.admin import RetryOnUniqueRace
 
@@ -176,3 +178,127 @@ class StaffUserAdmin(UserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         roles.forget(form.instance)
+
+
+class ApiKeyStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("active", "revoked"):
+            return queryset.filter(revoked_at__isnull=self.value() == "active")
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """API keys for the clinics' own servers. The Clinic admins of a clinic manage its keys (the
+    organisation's admins every clinic's); writers and reviewers do not see them. Every page, object
+    and choice of clinic is checked against the clinics the user administers."""
+
+    list_display = [
+        "name",
+        "clinic",
+        "key",
+        "rate_limit",
+        "status",
+        "last_used_at",
+        "created_at",
+        "created_by",
+    ]
+    list_select_related = ["clinic", "created_by"]
+    list_filter = [ApiKeyStatusFilter]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke"]
+
+    # Permissions: the role of Clinic admin in the key's clinic, not the groups' model permissions.
+    def _may(self, request, obj=None) -> bool:
+        clinics = roles.administered_clinics(request.user)
+        if clinics is None:
+            return True
+        if obj is None:
+            return bool(clinics)
+        return obj.clinic_id in clinics
+
+    def has_module_permission(self, request):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        clinics = roles.administered_clinics(request.user)
+        return queryset if clinics is None else queryset.filter(clinic__in=clinics)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "clinic":
+            # Only the clinics this user administers: a POST naming another is a form error.
+            clinics = roles.administered_clinics(request.user)
+            kwargs["queryset"] = (
+                Clinic.objects.all() if clinics is None else Clinic.objects.filter(pk__in=clinics)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "clinic", "rate"]
+        return ["name", "clinic", "key", "rate", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["clinic", "key", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    @admin.display(description="key", ordering="prefix")
+    def key(self, key):
+        return f"clk_{key.prefix}_…"
+
+    @admin.display(description="rate limit", ordering="rate")
+    def rate_limit(self, key):
+        return key.rate or "no limit"
+
+    @admin.display(description="status", ordering="revoked_at")
+    def status(self, key):
+        return f"Revoked {timezone.localtime(key.revoked_at):%Y-%m-%d %H:%M}" if key.revoked_at else "Active"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # The key itself lives only in this request, for the page that shows it once.
+            request.new_api_key = api_keys.issue(obj)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The one time the key is shown: this page, not a redirect (a message would keep the key
+        in the session or a cookie). The admin sends it with Cache-Control: no-store."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Copy the new API key",
+            "original": obj,
+            "token": request.new_api_key,
+            "key_shape": f"clk_{obj.prefix}_…",
+        }
+        return TemplateResponse(request, "admin/clinics/apikey/created.html", context)
+
+    @admin.action(description="Revoke the selected API keys (refused from now on)", permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for key in queryset.filter(revoked_at__isnull=True).select_related(None):
+            if self._may(request, key):
+                key.revoke()
+                revoked += 1
+        self.message_user(request, f"Revoked {revoked} API key(s): requests carrying them now get a 401.")

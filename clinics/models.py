@@ -1,8 +1,15 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
-from clinics.validators import URLTemplateValidator, validate_contact_url, validate_origins, validate_web_url
+from clinics.validators import (
+    URLTemplateValidator,
+    validate_contact_url,
+    validate_origins,
+    validate_rate,
+    validate_web_url,
+)
 
 
 class Clinic(models.Model):
@@ -207,3 +214,64 @@ class Membership(models.Model):
         super().save(*args, **kwargs)
         # A role is work in the admin: staff status follows it (and grants nothing by itself).
         type(self.user).objects.filter(pk=self.user_id, is_staff=False).update(is_staff=True)
+
+
+class ApiKey(models.Model):
+    """A key for a clinic's own servers (a server-side-rendered front end): requests carrying it
+    in ``Authorization: Bearer clk_<prefix>_<secret>`` are counted in the key's own bucket at its
+    rate instead of their address's anonymous one (clinics/api_keys.py). A key is not a login: it
+    opens nothing, and the API answers the same with or without it.
+
+    Only the SHA-256 of the key is kept; the admin shows the key once, when it is made.
+    """
+
+    name = models.CharField(
+        max_length=100, help_text='What uses the key, e.g. "Main website (Next.js server)".'
+    )
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="The clinic whose servers use it.",
+    )
+    prefix = models.CharField(
+        max_length=12, unique=True, editable=False, help_text="The key's public part, to recognise it."
+    )
+    key_hash = models.CharField("SHA-256 of the key", max_length=64, unique=True, editable=False)
+    rate = models.CharField(
+        "rate limit",
+        max_length=20,
+        blank=True,
+        validators=[validate_rate],
+        help_text='Requests allowed to this key, e.g. "6000/min" or "100/s". Empty: no limit.',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="To the minute: noted at most once a minute."
+    )
+
+    class Meta:
+        ordering = ["clinic__name", "name", "pk"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} (clk_{self.prefix}_…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoke(self) -> None:
+        """Refused from now on (saving it clears the cached lookup: clinics/api_keys.py)."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

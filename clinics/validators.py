@@ -116,3 +116,16 @@ def validate_origins(text: str) -> None:
                 f"“{line.strip()}” is not an origin: write scheme and host only, e.g. https://clinic.example.",
                 code="origin",
             )
+
+
+# An API key's rate, as DRF's throttles read it: "6000/min", "100/s", "50000/hour", "1000000/day".
+RATE = re.compile(r"^[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def validate_rate(value: str) -> None:
+    if value and not RATE.fullmatch(value):
+        raise ValidationError(
+            'Enter a number of requests per second, minute, hour or day, e.g. "6000/min" or "100/s"; '
+            "leave empty for no limit.",
+            code="invalid_rate",
+        )

@@ -25,8 +25,8 @@ from api.publications import render_stale
 from articles import importing, previews, revisions, workflow
 from articles.models import Article, Reference, Reviewer, Section, TopicProposal
 from articles.rich_text import sanitize_rich_text
-from clinics import roles
-from clinics.models import Clinic
+from clinics import api_keys, roles
+from clinics.models import ApiKey, Clinic
 from cms.management.commands.export_content import exported_models
 from tests.admin_forms import ADD_ARTICLE, add_rows, new_article_data
 from tests.factories import (
@@ -92,6 +92,10 @@ def content(staff_client, django_user_model):
         proposed_by=writer,
         clinic=clinic,
     )
+    # A clinic server's API key: only its hash is kept, and restored (the server keeps working).
+    api_key = ApiKey(name="Site server", clinic=clinic, rate="6000/min", created_by=editor)
+    api_keys.issue(api_key)
+    api_key.save()
 
     # The admin: a revision of the article with its children, and an admin log entry.
     data = new_article_data(staff_client, clinic, treatment_type="procedure", treatment_name="Nerve block")

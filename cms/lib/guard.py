@@ -15,6 +15,15 @@ applied here rather than in the views so that it also counts responses served by
 response cache (api/caching.py) and 304s. With REDIS_URL every app server shares the counts;
 without, each process counts alone.
 
+**API keys** (clinics.ApiKey, for a clinic's own servers). ``Authorization: Bearer clk_...``:
+a valid key's requests are counted in the key's own bucket at its rate (blank: no limit) instead
+of their address's; a malformed, unknown or revoked key is a JSON 401, never a silent fall-back to
+anonymous (a server with a mistyped or revoked key should learn it at once, not when it meets the
+shared limit), and it is also counted as anonymous: a bad key is never a way round the limit.
+Other schemes (Basic: a staging site's proxy password) are not keys and are ignored. cms.lib
+imports no app: clinics registers the resolver (register_api_key_resolver) in its ready(). A key
+opens nothing: the API answers the same with or without one.
+
 **Admin login lockout** (django-axes, with LoginLockoutHandler below). Two rules:
 - per username and address: AXES_FAILURE_LIMIT wrong passwords lock that pair for
   LOGIN_ADDRESS_COOLOFF_HOURS. It stops one attacker without locking the clinician out elsewhere.
@@ -37,6 +46,7 @@ import hashlib
 import ipaddress
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -44,11 +54,12 @@ from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Max, Sum
 from django.http import JsonResponse
 from django.http.request import HttpHeaders
 from django.utils import timezone
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 API_PREFIX = "/api/"
 UNKNOWN_CLIENT = "unknown"
@@ -113,11 +124,97 @@ def client_address(request) -> str | None:
     return None if ident == UNKNOWN_CLIENT else ident
 
 
-def throttle_wait(meta) -> int | None:
-    """Seconds this client must wait before its next request, or None if it may go ahead."""
-    if not settings.API_ANON_RATE:
+# --- API keys ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiKeyGrant:
+    """What a valid key gives a request: its own throttle bucket, at ``rate`` (None: no limit)."""
+
+    key_id: int
+    rate: str | None
+
+
+class ApiKeyRefused(Exception):
+    """The request's key is malformed, unknown or revoked: a 401 whose detail is the message."""
+
+
+_api_key_resolver: Callable[[str], ApiKeyGrant] | None = None
+# Where a request's key, once resolved, is kept: the WSGI environ is Django's request.META, so the
+# response cache (api/caching.py) and Django resolve a key once per request between them.
+API_KEY_ENVIRON = "careleaf.api_key"
+
+
+def register_api_key_resolver(resolver: Callable[[str], ApiKeyGrant] | None) -> None:
+    """``resolver(token)`` returns the key's grant or raises ApiKeyRefused (clinics/api_keys.py)."""
+    global _api_key_resolver
+    _api_key_resolver = resolver
+
+
+def bearer_token(meta) -> str | None:
+    """The credentials of ``Authorization: Bearer ...``; None without one (other schemes too)."""
+    scheme, _, credentials = meta.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
         return None
-    throttle = AnonymousClientThrottle()
+    return credentials.strip()
+
+
+def api_key(meta) -> ApiKeyGrant | ApiKeyRefused | None:
+    """The request's API key: a grant, a refusal, or None for an anonymous request."""
+    if "HTTP_AUTHORIZATION" not in meta:
+        return None
+    if API_KEY_ENVIRON in meta:
+        return meta[API_KEY_ENVIRON]
+    token = bearer_token(meta)
+    result = None
+    if token is not None:
+        try:
+            if _api_key_resolver is None:
+                raise ApiKeyRefused("API keys are not enabled on this server.")
+            result = _api_key_resolver(token)
+        except ApiKeyRefused as refusal:
+            result = refusal
+        except (OperationalError, InterfaceError):
+            # The database is down and the key not in the cache: it may well be valid, so the
+            # request is not refused; it is counted as anonymous until the key can be checked.
+            result = None
+    meta[API_KEY_ENVIRON] = result
+    return result
+
+
+def api_key_refused(meta) -> bool:
+    """Whether the request carries a key that is refused (the response cache leaves it to Django,
+    whose APIGuardMiddleware answers the 401)."""
+    return isinstance(api_key(meta), ApiKeyRefused)
+
+
+class ApiKeyThrottle(SimpleRateThrottle):
+    """A key's own bucket: a sliding window like the anonymous one, kept under the key's id."""
+
+    def __init__(self, grant: ApiKeyGrant):
+        self.grant = grant
+        self.rate = grant.rate
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_cache_key(self, request, view):
+        return f"throttle_api_key_{self.grant.key_id}"
+
+
+def throttle_wait(meta) -> int | None:
+    """Seconds this client must wait before its next request, or None if it may go ahead.
+
+    A request with a valid API key is counted in the key's bucket; any other (none, or a refused
+    key, which the caller answers with a 401) in its address's anonymous bucket.
+    """
+    key = api_key(meta)
+    if isinstance(key, ApiKeyGrant):
+        if not key.rate:
+            return None
+        throttle = ApiKeyThrottle(key)
+    else:
+        if not settings.API_ANON_RATE:
+            return None
+        throttle = AnonymousClientThrottle()
     if throttle.allow_request(_Client(meta), None):
         return None
     return max(1, math.ceil(throttle.wait() or 1))
@@ -146,12 +243,24 @@ class APIGuardMiddleware:
                 return JsonResponse(
                     {"detail": f"Request body too large: the limit is {limit} bytes."}, status=413
                 )
+            # A refused key is counted as anonymous first: over the limit it is a 429 like any other.
             wait = throttle_wait(request.META)
             if wait is not None:
                 response = JsonResponse(too_many_requests_body(wait), status=429)
                 response["Retry-After"] = str(wait)
                 return response
+            key = api_key(request.META)
+            if isinstance(key, ApiKeyRefused):
+                return api_key_refusal(key)
         return self.get_response(request)
+
+
+def api_key_refusal(refusal: ApiKeyRefused) -> JsonResponse:
+    """The 401 for a refused key (RFC 6750's error code); never stored by any cache."""
+    response = JsonResponse({"detail": str(refusal)}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="api", error="invalid_token"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Admin login lockout -------------------------------------------------------------------------

@@ -108,7 +108,10 @@ sub vcl_recv {
     if (req.url !~ "^/api/v1/" || req.url ~ "^/api/v1/preview/") {
         return (pass);  # the admin, previews, docs, static files: never shared
     }
-    if (req.http.Authorization) {
+    # An API key (Authorization: Bearer clk_...) only lifts the rate limit: the answer is the same
+    # as anyone's, so it is shared (a miss still takes the key to the app, which checks and counts
+    # it). Any other credential is not ours to judge: passed.
+    if (req.http.Authorization && req.http.Authorization !~ "^(?i)bearer clk_") {
         return (pass);
     }
     # The public API reads no cookie: a browser's (analytics, the admin's session) must not make
