@@ -32,6 +32,19 @@ echo "-- after: this code migrates the same database"
 "$PYTHON" - "$WORK/before.json" "$WORK/after.json" <<'PY'
 import json, sys
 before, after = (json.load(open(path)) for path in sys.argv[1:])
+# Changes of shape made on purpose since, each listed in docs/api-changelog.md: an absent optional
+# value is null, not "" (these keys); articles gained page_url. Everything else must be identical.
+NULLED = {"doi", "pubmed_id", "description", "specialty", "phone", "email", "website", "street_address",
+          "city", "region", "postal_code", "label", "credentials", "summary"}
+def as_documented(value, *, drop=()):
+    if isinstance(value, dict):
+        return {key: (None if key in NULLED and item == "" else as_documented(item, drop=drop))
+                for key, item in value.items() if key not in drop}
+    if isinstance(value, list):
+        return [as_documented(item, drop=drop) for item in value]
+    return value
+before["answers"] = as_documented(before["answers"])
+after["answers"] = as_documented(after["answers"], drop={"page_url"})
 assert before["windows"] == after["windows"], ("go-live or take-down times changed", before["windows"], after["windows"])
 differ = sorted(path for path in before["answers"].keys() | after["answers"].keys()
                 if before["answers"].get(path) != after["answers"].get(path))

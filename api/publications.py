@@ -277,6 +277,21 @@ def render_stale(ids) -> None:
             )
 
 
+def render_cleared() -> int:
+    """Store the JSON of every row that has none: after a migration that cleared it all because the
+    API's shape changed (api/migrations/0005), or a vocabulary change whose render after commit
+    failed. The first case changed what every cached response shows, so shared caches are purged.
+    Returns the number of rows rendered."""
+    ids = list(
+        PublicDocument.objects.filter(detail_json__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    if ids:
+        render_stale(ids)
+        with transaction.atomic():
+            purging.purge_after_commit([cache_tags.ALL])
+    return len(ids)
+
+
 def rebuild_all() -> int:
     """Rebuild every public row from the publications, with today's code and vocabulary: after a
     deploy that changes what the API writes, a restore, or bulk writes. A row whose JSON comes out

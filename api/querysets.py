@@ -28,9 +28,11 @@ def public_topics(model, now=None):
 def _published_articles(now) -> Prefetch:
     return Prefetch(
         "public_articles",
+        # The clinic's front-end address template joined in: each article's page_url, no query more.
         queryset=PublicArticle.objects.visible(now)
         .order_by("-published_at", "-pk")
-        .only("pk", "slug", "title", "clinic_id"),
+        .select_related("clinic")
+        .only("pk", "slug", "title", "clinic__article_url_template"),
         to_attr="published_articles",
     )
 

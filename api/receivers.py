@@ -17,7 +17,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save, pre_d
 from django.utils import timezone
 
 from api import cache_tags, events, publications, purging, search
-from api.models import PublicArticle, visible_q
+from api.models import PublicArticle, PublicDocument, visible_q
 from api.versions import bump_listing_version, lock_listing_version
 from articles.models import Condition, Publication, Reviewer, Risk
 from articles.signals import publications_changed
@@ -144,12 +144,15 @@ def clinic_saving(sender, instance, raw=False, **kwargs):
 
 def build_missing_rows(sender, app_config=None, using="default", **kwargs):
     """After migrate: public rows for publications that have none (the migration that created
-    publications cannot render JSON with code that may have changed since)."""
+    publications cannot render JSON with code that may have changed since), and JSON for rows whose
+    JSON a migration cleared (the API's shape changed: a migration cannot render with today's code)."""
     if app_config is None or app_config.label != "api":
         return
     tables = connections[using].introspection.table_names()
     if PublicArticle._meta.db_table in tables and Publication._meta.db_table in tables:
         publications.build_missing()
+        if PublicDocument._meta.db_table in tables:
+            publications.render_cleared()
 
 
 VOCABULARY = [Condition, Risk, Reviewer, Clinic, ContactLink]

@@ -1,14 +1,19 @@
 """The public API's JSON shapes: articles, conditions and risks, clinics, previews.
 
-Read-only: every field is output only. Slugs, never database ids.
+Read-only: every field is output only. Slugs, never database ids. An optional value the editor
+left empty is null, never "" (docs/api-changelog.md).
 """
 
+import functools
+
 from django.conf import settings
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.structured_data import article_jsonld, clinic_jsonld
+from api.jsonld_schema import JsonLdField
+from api.structured_data import article_jsonld, article_page_url, clinic_jsonld
 from articles.models import (
     Article,
     ArticleCondition,
@@ -19,19 +24,57 @@ from articles.models import (
     Risk,
     Section,
 )
+from articles.rich_text import allowed_html_description
 from articles.states import State
 from clinics.models import Clinic, ContactLink
 
 
+class BlankAsNull:
+    """A text field whose empty value ("") is written as null: one shape for every absent value."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) or None
+
+
+@functools.cache
+def blank_as_null(field_class: type) -> type:
+    """``field_class`` writing "" as null (give it allow_null=True, so the schema says nullable)."""
+    return type(f"BlankAsNull{field_class.__name__}", (BlankAsNull, field_class), {})
+
+
+NullableCharField = blank_as_null(serializers.CharField)
+
+
 class ReadOnlyModelSerializer(serializers.ModelSerializer):
     """For the read-only public API: every field is output only, so the OpenAPI schema marks each
-    one as always present (a field that is empty comes as "" or null, never missing)."""
+    one as always present (a field without a value comes as null, never "" and never missing)."""
 
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
             field.read_only = True
         return fields
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        # Text an editor may leave empty (blank=True): null when empty. Fields the code always
+        # fills (editable=False, e.g. a section's anchor) keep their string.
+        if (
+            isinstance(model_field, (models.CharField, models.TextField))
+            and model_field.blank
+            and model_field.editable
+            and not model_field.choices
+        ):
+            field_class = blank_as_null(field_class)
+            kwargs.pop("allow_blank", None)
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
+PAGE_URL_HELP = (
+    "The article's page on the clinic's own site (the clinic's front-end article address, else the "
+    "install's): the page its JSON-LD describes. `url` is this API's address."
+)
 
 
 class ArticleLinkSerializer(serializers.Serializer):
@@ -40,6 +83,11 @@ class ArticleLinkSerializer(serializers.Serializer):
     slug = serializers.SlugField(read_only=True)
     title = serializers.CharField(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
+    page_url = serializers.SerializerMethodField(help_text=PAGE_URL_HELP)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, article) -> str:
+        return article_page_url(article)
 
 
 class ContactLinkSerializer(ReadOnlyModelSerializer):
@@ -96,16 +144,12 @@ class ClinicDetailSerializer(ClinicSerializer):
     articles = ArticleLinkSerializer(
         source="published_articles", many=True, read_only=True, help_text="Newest first."
     )
-    jsonld = serializers.SerializerMethodField(
-        help_text="schema.org JSON-LD (MedicalClinic) for the clinic's page."
+    jsonld = JsonLdField(
+        clinic_jsonld, "ClinicJsonLd", help_text="schema.org JSON-LD (MedicalClinic) for the clinic's page."
     )
 
     class Meta(ClinicSerializer.Meta):
         fields = [*ClinicSerializer.Meta.fields, "articles", "jsonld"]
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_jsonld(self, clinic) -> dict:
-        return clinic_jsonld(clinic)
 
 
 class ConditionRefSerializer(ReadOnlyModelSerializer):
@@ -118,7 +162,7 @@ class ConditionRefSerializer(ReadOnlyModelSerializer):
 
 
 class ConditionWithSummarySerializer(ConditionRefSerializer):
-    summary = serializers.CharField(source="condition.summary", read_only=True)
+    summary = NullableCharField(source="condition.summary", read_only=True, allow_null=True)
 
     class Meta(ConditionRefSerializer.Meta):
         fields = [*ConditionRefSerializer.Meta.fields, "summary"]
@@ -127,7 +171,7 @@ class ConditionWithSummarySerializer(ConditionRefSerializer):
 class RiskWithSummarySerializer(ReadOnlyModelSerializer):
     slug = serializers.SlugField(source="risk.slug", read_only=True)
     name = serializers.CharField(source="risk.name", read_only=True)
-    summary = serializers.CharField(source="risk.summary", read_only=True)
+    summary = NullableCharField(source="risk.summary", read_only=True, allow_null=True)
 
     class Meta:
         model = ArticleRisk
@@ -135,7 +179,7 @@ class RiskWithSummarySerializer(ReadOnlyModelSerializer):
 
 
 class SectionSerializer(ReadOnlyModelSerializer):
-    body = serializers.CharField(read_only=True, help_text="Sanitised HTML.")
+    body = serializers.CharField(read_only=True, help_text=allowed_html_description())
 
     class Meta:
         model = Section
@@ -188,6 +232,7 @@ class ArticleSerializer(ReadOnlyModelSerializer):
     # Never null on the public API: only articles with a publication time are public.
     published_at = serializers.DateTimeField(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
+    page_url = serializers.SerializerMethodField(help_text=PAGE_URL_HELP)
     clinic = ClinicRefSerializer(read_only=True)
     conditions = ConditionRefSerializer(
         source="article_conditions", many=True, read_only=True, help_text="In the editor's order."
@@ -202,9 +247,14 @@ class ArticleSerializer(ReadOnlyModelSerializer):
             "published_at",
             "updated_at",
             "url",
+            "page_url",
             "clinic",
             "conditions",
         ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, article) -> str:
+        return article_page_url(article)
 
 
 class ReviewerSerializer(ReadOnlyModelSerializer):
@@ -240,9 +290,11 @@ class ArticleDetailSerializer(ArticleSerializer):
     )
     references = ReferenceSerializer(many=True, read_only=True, help_text="Sources, in order.")
     readability = ReadabilitySerializer(source="*", read_only=True)
-    jsonld = serializers.SerializerMethodField(
-        help_text="schema.org JSON-LD for the article's page: put it in a "
-        '<script type="application/ld+json"> element.'
+    jsonld = JsonLdField(
+        article_jsonld,
+        "ArticleJsonLd",
+        help_text="schema.org JSON-LD for the article's page (page_url): put it in a "
+        '<script type="application/ld+json"> element.',
     )
 
     class Meta(ArticleSerializer.Meta):
@@ -264,10 +316,6 @@ class ArticleDetailSerializer(ArticleSerializer):
     @extend_schema_field(TreatmentSerializer(allow_null=True))
     def get_treatment(self, article):
         return TreatmentSerializer(article).data if article.treatment_type else None
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_jsonld(self, article) -> dict:
-        return article_jsonld(article)
 
 
 class PreviewVersionSerializer(serializers.Serializer):

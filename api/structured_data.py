@@ -125,9 +125,14 @@ def is_question(heading: str) -> bool:
     return heading.rstrip().endswith("?")
 
 
+def article_page_url(article) -> str:
+    """The article's page on its clinic's site: the graph's page node, and the API's ``page_url``."""
+    return article.clinic.article_url(article.slug)
+
+
 def article_jsonld(article) -> dict:
     """The graph for an article fetched with ``for_detail()``."""
-    page_url = article.clinic.article_url(article.slug)
+    page_url = article_page_url(article)
     sections = list(article.sections.all())
     questions = [section for section in sections if is_question(section.heading)]
     treatment = treatment_node(article, page_url)

@@ -6,7 +6,11 @@ import re
 import nh3
 
 ALLOWED_TAGS = {"p", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
+# Attributes kept, by tag ("*": on every tag; ammonia's default, made explicit); every other attribute
+# is dropped. Links also get rel=LINK_REL.
+ALLOWED_ATTRIBUTES = {"*": {"lang", "title"}, "a": {"href"}}
 ALLOWED_LINK_PREFIXES = ("http://", "https://", "mailto:", "tel:")
+LINK_REL = "noopener noreferrer"
 # Tags whose *content* is dropped too: keeping the text of a <script> would publish code as prose.
 DROPPED_WITH_CONTENT = {
     "script",
@@ -33,11 +37,11 @@ def _only_absolute_safe_links(tag: str, attribute: str, value: str) -> str | Non
 _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     clean_content_tags=DROPPED_WITH_CONTENT,
-    attributes={"a": {"href"}},
+    attributes=ALLOWED_ATTRIBUTES,
     url_schemes={"http", "https", "mailto", "tel"},
     attribute_filter=_only_absolute_safe_links,
     strip_comments=True,
-    link_rel="noopener noreferrer",
+    link_rel=LINK_REL,
 )
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</(?:p|li|h3|h4|blockquote|ul|ol)>|<br\s*/?>")
@@ -58,3 +62,17 @@ def plain_text(sanitized_html: str) -> str:
     text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", sanitized_html)))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def allowed_html_description() -> str:
+    """The allowlist in words, for the API schema (built from the constants above: it cannot drift)."""
+    tags = ", ".join(f"<{tag}>" for tag in sorted(ALLOWED_TAGS))
+    attributes = "; ".join(
+        f"{'any tag' if tag == '*' else f'<{tag}>'}: {', '.join(sorted(names))}"
+        for tag, names in sorted(ALLOWED_ATTRIBUTES.items())
+    )
+    return (
+        f"Sanitised HTML. Only these tags: {tags}. Only these attributes: {attributes}. An href is an "
+        f"absolute address starting with {', '.join(ALLOWED_LINK_PREFIXES)}, and links carry "
+        f'rel="{LINK_REL}". No classes, styles, ids, images, scripts or comments (docs/rich-text.md).'
+    )

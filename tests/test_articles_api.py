@@ -109,6 +109,7 @@ def test_article_list_result_has_exactly_the_documented_shape(api):
                 "published_at": iso(publication.live_from),
                 "updated_at": iso(publication.live_from),
                 "url": "http://testserver/api/v1/articles/nerve-blocks/",
+                "page_url": "http://localhost:3000/articles/nerve-blocks",
                 "clinic": {"slug": "riverside", "name": "Riverside Pain Clinic"},
                 "conditions": [
                     {"slug": "knee-pain", "name": "Knee pain"},
@@ -507,6 +508,7 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         "published_at": iso(first.live_from),
         "updated_at": iso(publication.live_from),
         "url": "http://testserver/api/v1/articles/nerve-blocks/",
+        "page_url": "http://localhost:3000/articles/nerve-blocks",
         "clinic": {
             "slug": "riverside",
             "name": "Riverside Pain Clinic",
@@ -524,7 +526,7 @@ def test_article_detail_has_exactly_the_documented_shape(api):
             "email": "hello@riverside.example",
             "website": "https://riverside.example/",
             "contact_links": [
-                {"kind": "website", "label": "", "url": "https://riverside.example/"},
+                {"kind": "website", "label": None, "url": "https://riverside.example/"},
                 {"kind": "phone", "label": "Call us", "url": "tel:+17655550100"},
             ],
         },
@@ -548,7 +550,7 @@ def test_article_detail_has_exactly_the_documented_shape(api):
                 "title": "Nerve blocks",
                 "url": "https://doi.org/10.1000/xyz123",
                 "doi": "10.1000/xyz123",
-                "pubmed_id": "",
+                "pubmed_id": None,
                 "accessed_on": None,
             }
         ],
@@ -754,11 +756,13 @@ def test_condition_detail_has_exactly_the_documented_shape(api):
                 "slug": "nerve-blocks",
                 "title": "Nerve blocks",
                 "url": "http://testserver/api/v1/articles/nerve-blocks/",
+                "page_url": "http://localhost:3000/articles/nerve-blocks",
             },
             {
                 "slug": "knee-injection",
                 "title": "Knee injection",
                 "url": "http://testserver/api/v1/articles/knee-injection/",
+                "page_url": "http://localhost:3000/articles/knee-injection",
             },
         ],
     }
@@ -806,11 +810,13 @@ def test_risk_detail_has_exactly_the_documented_shape(api):
                 "slug": "knee-injection",
                 "title": "Knee injection",
                 "url": "http://testserver/api/v1/articles/knee-injection/",
+                "page_url": "http://localhost:3000/articles/knee-injection",
             },
             {
                 "slug": "nerve-blocks",
                 "title": "Nerve blocks",
                 "url": "http://testserver/api/v1/articles/nerve-blocks/",
+                "page_url": "http://localhost:3000/articles/nerve-blocks",
             },
         ],
     }

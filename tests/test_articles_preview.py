@@ -197,6 +197,7 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_i
         "published_at": None,
         "updated_at": stored_iso(article.updated_at),
         "url": "http://testserver/api/v1/articles/nerve-blocks/",
+        "page_url": "http://localhost:3000/articles/nerve-blocks",
         "clinic": {
             "slug": "riverside",
             "name": "Riverside Pain Clinic",

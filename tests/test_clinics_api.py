@@ -63,7 +63,7 @@ RIVERSIDE_PROFILE = {
     "email": "hello@riverside.example",
     "website": "https://riverside.example/",
     "contact_links": [
-        {"kind": "website", "label": "", "url": "https://riverside.example/"},
+        {"kind": "website", "label": None, "url": "https://riverside.example/"},
         {"kind": "phone", "label": "Call us", "url": "tel:+17655550100"},
     ],
 }
@@ -168,11 +168,13 @@ def test_clinic_detail_has_exactly_the_documented_shape(api):
                 "slug": "nerve-blocks",
                 "title": "Nerve blocks",
                 "url": "http://testserver/api/v1/articles/nerve-blocks/",
+                "page_url": "http://localhost:3000/articles/nerve-blocks",
             },
             {
                 "slug": "knee-injection",
                 "title": "Knee injection",
                 "url": "http://testserver/api/v1/articles/knee-injection/",
+                "page_url": "http://localhost:3000/articles/knee-injection",
             },
         ],
         "jsonld": {

@@ -76,6 +76,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_previous_link(self):
         return _without_tracking(super().get_previous_link())
 
+    def get_paginated_response_schema(self, schema):
+        """Every key is always present: next and previous are null on the last and first pages."""
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["count", "next", "previous", "results"]
+        paginated["properties"]["next"]["description"] = "The next page's address; null on the last page."
+        paginated["properties"]["previous"]["description"] = (
+            "The previous page's address; null on the first page."
+        )
+        paginated["properties"]["count"]["description"] = "How many items match, on every page together."
+        return paginated
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {
