@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import cache_tags, publications, rendering
+from api import cache_tags, field_selection, publications, rendering
 from api.caching import detail_row
 from api.filters import ORDERING_PARAMETER, ArticleFilter
 from api.models import PublicArticle, PublicDocument
@@ -36,7 +36,21 @@ PAGING_PARAMETERS = ("page", "page_size")
 ID_LIST_SECONDS = 600
 
 
-@extend_schema_view(list=extend_schema(parameters=[ORDERING_PARAMETER]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[ORDERING_PARAMETER],
+        description="Published articles, newest first (or by `ordering`), filtered by condition, risk, "
+        "clinic, publication date and `search`: the versions reviewers approved. Drafts, working "
+        "copies, archived and scheduled versions never appear. Each item is a summary; its `url` "
+        "is the full article's, its `page_url` the article's page on the clinic's site.",
+    ),
+    retrieve=extend_schema(
+        description="One published article in full, by slug: its sections (sanitised HTML), "
+        "conditions, risks, candidate criteria, contraindications, sources, reviewer, reading "
+        "grades, the clinic's profile, and schema.org JSON-LD for its page. Drafts and scheduled "
+        "versions answer 404.",
+    ),
+)
 class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Published articles, newest first: the versions reviewers approved. Drafts, working copies,
     archived and scheduled versions never appear."""
@@ -44,6 +58,7 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
     filterset_class = ArticleFilter
+    schema = field_selection.FieldSelectionSchema()
 
     def get_queryset(self):
         return PublicArticle.objects.visible()
@@ -54,6 +69,7 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     # Both actions serve the JSON stored for each publication (api/publications.py), rendering
     # only what a vocabulary change has just cleared.
     def list(self, request, *args, **kwargs):
+        fields = field_selection.requested(request, self.get_serializer_class())
         page = list(self.paginate_queryset(self._matching_ids(request)))
         stored = PublicDocument.objects.filter(pk__in=page).values_list("pk", "summary_json")
         documents = {pk: item for pk, item in stored if item is not None}
@@ -64,8 +80,12 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
             rendered = publications.render(Publication.objects.filter(pk__in=visible))
             documents |= {pk: item for pk, (_detail, item) in rendered.items()}
         origin = _origin(request)
+        page_documents = (documents[pk] for pk in page if pk in documents)
         return self.get_paginated_response(
-            [Fragment(rendering.with_origin(documents[pk], origin)) for pk in page if pk in documents]
+            [
+                Fragment(rendering.with_origin(field_selection.select_document(document, fields), origin))
+                for document in page_documents
+            ]
         )
 
     def _matching_ids(self, request):
@@ -75,7 +95,7 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
         filters = sorted(
             (k, v)
             for k, v in request.query_params.lists()
-            if k not in PAGING_PARAMETERS and not is_tracking(k)
+            if k not in PAGING_PARAMETERS and k != field_selection.PARAMETER and not is_tracking(k)
         )
         digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
         key = f"api-ids:{request.listing_version}:{digest}"
@@ -90,6 +110,7 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
         return ids
 
     def retrieve(self, request, *args, **kwargs):
+        fields = field_selection.requested(request, self.get_serializer_class())
         # PublicAPICacheMiddleware has read the row for the ETag already.
         row = getattr(request, "public_article", None) or detail_row(kwargs["slug"])
         if row is None:
@@ -97,7 +118,8 @@ class ArticleViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
         document = row.detail_json
         if document is None:
             document = publications.render(Publication.objects.filter(pk=row.pk))[row.pk][0]
-        return Response(Fragment(rendering.with_origin(document, _origin(request))))
+        document = rendering.with_origin(document, _origin(request))
+        return Response(Fragment(field_selection.select_document(document, fields)))
 
 
 def _origin(request) -> str:
@@ -112,6 +134,7 @@ class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     model: type[Condition | Risk]
     list_serializer_class: type
     detail_serializer_class: type
+    schema = field_selection.FieldSelectionSchema()
 
     def get_queryset(self):
         if self.action == "retrieve":
@@ -123,12 +146,27 @@ class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
             return self.detail_serializer_class
         return self.list_serializer_class
 
+    def list(self, request, *args, **kwargs):
+        fields = field_selection.requested(request, self.get_serializer_class())
+        return field_selection.select_page(super().list(request, *args, **kwargs), fields)
+
     def retrieve(self, request, *args, **kwargs):
+        fields = field_selection.requested(request, self.get_serializer_class())
         topic = self.get_object()
         request._request.cache_tags = cache_tags.for_topic_detail(self.model._meta.model_name, topic.pk)
-        return Response(self.get_serializer(topic).data)
+        return Response(field_selection.select_item(self.get_serializer(topic).data, fields))
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="Conditions named by at least one published article, in name order, with how "
+        "many published articles name each."
+    ),
+    retrieve=extend_schema(
+        description="One condition, by slug, with the published articles that name it, newest first. "
+        "A condition only drafts or scheduled versions name answers 404."
+    ),
+)
 class ConditionViewSet(TopicViewSet):
     """Conditions the clinic's published articles treat."""
 
@@ -137,6 +175,16 @@ class ConditionViewSet(TopicViewSet):
     detail_serializer_class = ConditionDetailSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="Risks and side effects named by at least one published article, in name order, "
+        "with how many published articles name each."
+    ),
+    retrieve=extend_schema(
+        description="One risk or side effect, by slug, with the published articles that name it, "
+        "newest first. A risk only drafts or scheduled versions name answers 404."
+    ),
+)
 class RiskViewSet(TopicViewSet):
     """Risks and side effects named by published articles."""
 
@@ -145,11 +193,23 @@ class RiskViewSet(TopicViewSet):
     detail_serializer_class = RiskDetailSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="Clinics patients can see (with a published article, or listed before their "
+        "first), in name order: profile, address, contact links and published-article count."
+    ),
+    retrieve=extend_schema(
+        description="One clinic, by slug: its profile, its published articles (newest first) and "
+        "schema.org JSON-LD (MedicalClinic) for its page."
+    ),
+)
 class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Clinics with their contact links and published-article counts."""
 
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
+
+    schema = field_selection.FieldSelectionSchema()
 
     def get_queryset(self):
         return clinics_for_detail() if self.action == "retrieve" else clinics_for_list()
@@ -157,10 +217,15 @@ class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ClinicDetailSerializer if self.action == "retrieve" else ClinicSerializer
 
+    def list(self, request, *args, **kwargs):
+        fields = field_selection.requested(request, self.get_serializer_class())
+        return field_selection.select_page(super().list(request, *args, **kwargs), fields)
+
     def retrieve(self, request, *args, **kwargs):
+        fields = field_selection.requested(request, self.get_serializer_class())
         clinic = self.get_object()
         request._request.cache_tags = cache_tags.for_clinic_detail(clinic.pk)
-        return Response(self.get_serializer(clinic).data)
+        return Response(field_selection.select_item(self.get_serializer(clinic).data, fields))
 
 
 class PreviewRefusalSerializer(serializers.Serializer):

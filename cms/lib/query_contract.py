@@ -12,6 +12,9 @@ from rest_framework.exceptions import ValidationError
 # Added by analytics and caches, never meant for us: always allowed.
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "_"})
 READ_METHODS = frozenset({"GET", "HEAD"})
+# Every list and detail action chooses its fields with it (api/field_selection.py); other views
+# (the preview) do not take it.
+SELECTION_PARAMETER = "fields"
 
 
 def is_tracking(name: str) -> bool:
@@ -53,9 +56,12 @@ class StrictQueryParameters:
             raise ValidationError({name[:100]: [message] for name in unknown})
 
     def allowed_query_parameters(self) -> set[str]:
-        if getattr(self, "action", None) != "list":
+        action = getattr(self, "action", None)
+        if action == "retrieve":
+            return {SELECTION_PARAMETER}
+        if action != "list":
             return set()
-        allowed = set()
+        allowed = {SELECTION_PARAMETER}
         if self.paginator is not None:
             allowed |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
         filterset_class = getattr(self, "filterset_class", None)
