@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from api.feeds import ClinicFeedView, ClinicSitemapView
 from api.views import ArticleViewSet, ClinicViewSet, ConditionViewSet, PreviewView, RiskViewSet
 
 router = DefaultRouter()
@@ -14,5 +15,8 @@ router.register("clinics", ClinicViewSet, basename="clinic")
 
 urlpatterns = [
     path("preview/<str:token>/", PreviewView.as_view(), name="article-preview"),
+    # A clinic's sitemap and Atom feed (api/feeds.py); Django's slug converter is SLUG_PATTERN.
+    path("clinics/<slug:slug>/sitemap.xml", ClinicSitemapView.as_view(), name="clinic-sitemap"),
+    path("clinics/<slug:slug>/feed.atom", ClinicFeedView.as_view(), name="clinic-feed"),
     path("", include(router.urls)),
 ]

@@ -18,6 +18,8 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
         "/api/v1/risks/{slug}/",
         "/api/v1/clinics/",
         "/api/v1/clinics/{slug}/",
+        "/api/v1/clinics/{slug}/sitemap.xml",
+        "/api/v1/clinics/{slug}/feed.atom",
         "/api/v1/preview/{token}/",
     }
 
@@ -35,6 +37,7 @@ def test_openapi_schema_documents_every_article_filter(api):
         "published_before",
         "search",
         "ordering",
+        "fields",
         "page",
         "page_size",
     }
