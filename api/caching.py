@@ -37,8 +37,9 @@ from api import cache_tags, publications
 from api.models import PublicArticle
 from api.versions import read_listing_version
 from clinics.origins import clinic_origins
+from cms.lib.compression import negotiate
 from cms.lib.errors import DATABASE_UNAVAILABLE, service_unavailable
-from cms.lib.guard import throttle_wait, too_many_requests_body
+from cms.lib.guard import api_key_refused, throttle_wait, too_many_requests_body
 from cms.lib.lookups import SLUG_PATTERN
 from cms.lib.query_contract import without_tracking
 
@@ -94,9 +95,11 @@ def _is_public_read(request) -> bool:
     )
 
 
-def variant(scheme: str, host: str, path_and_query: str, accept: str, origin: str) -> str:
-    """What, besides the version, decides the bytes and headers of a response."""
-    parts = f"{scheme}|{host}|{path_and_query}|{accept}|{origin}"
+def variant(scheme: str, host: str, path_and_query: str, accept: str, origin: str, encoding: str) -> str:
+    """What, besides the version, decides the bytes and headers of a response. ``encoding`` is
+    the content coding negotiated from Accept-Encoding (cms/lib/compression.py), not the header:
+    the many spellings browsers send make three entries, not one each."""
+    parts = f"{scheme}|{host}|{path_and_query}|{accept}|{origin}|{encoding}"
     return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
 
 
@@ -118,6 +121,7 @@ def _variant(request) -> str:
         escape_uri_path(request.path) + (f"?{iri_to_uri(query)}" if query else ""),
         request.headers.get("Accept", ""),
         request.headers.get("Origin", ""),
+        negotiate(request.headers.get("Accept-Encoding", "")),
     )
 
 
@@ -140,11 +144,14 @@ class PublicAPICacheMiddleware:
         if version is None:  # no such public article: the view answers 404
             return self._not_found(request, self.get_response(request))
         etag = f'"{version.token}-{_variant(request)}"'
-        if self._not_modified(request, etag, version):
+        not_modified = self._not_modified(request, etag, version)
+        if not_modified and not self._asks_if_it_exists(request):
             return self._with_validators(HttpResponseNotModified(), etag, version)
         response = self.get_response(request)
         if response.status_code != 200 or response.streaming:
             return self._not_found(request, response)
+        if not_modified:  # If-None-Match: * or If-Modified-Since, and it exists
+            return self._with_validators(HttpResponseNotModified(), etag, version)
         tags = getattr(request, "cache_tags", None) or cache_tags.for_path(request.path_info)
         response["Surrogate-Key"], response["Cache-Tag"] = cache_tags.header_values(tags)
         return self._with_validators(response, etag, version)
@@ -172,6 +179,21 @@ class PublicAPICacheMiddleware:
         version = current_listing_version()
         request.listing_version = version.token  # for caches keyed by the version (api.views)
         return version
+
+    @staticmethod
+    def _asks_if_it_exists(request) -> bool:
+        """Whether a 304 needs the view to say first that the address exists (RFC 9110, 13.2.1:
+        a precondition is ignored where the answer would not be a 2xx). An article detail's
+        version says whether it does; any other address has the listing version, whatever it is
+        (an unknown clinic, a page past the end, a path no endpoint serves): only the view can
+        tell. A specific ETag needs no check (it names this address, and was issued while it
+        existed at this version); If-None-Match: * and If-Modified-Since do."""
+        if ARTICLE_DETAIL.match(request.path_info):
+            return False
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return "*" in parse_etags(if_none_match)
+        return "If-Modified-Since" in request.headers
 
     @staticmethod
     def _not_modified(request, etag, version: Version) -> bool:
@@ -376,6 +398,8 @@ class ResponseCacheApp:
             # Conditional requests go to Django, which answers them with a 304.
             and "HTTP_IF_NONE_MATCH" not in environ
             and "HTTP_IF_MODIFIED_SINCE" not in environ
+            # A malformed, unknown or revoked API key: Django's APIGuardMiddleware answers the 401.
+            and not api_key_refused(environ)
         )
 
     @staticmethod
@@ -388,4 +412,5 @@ class ResponseCacheApp:
             f"{path}?{query}" if query else path,
             environ.get("HTTP_ACCEPT", ""),
             environ.get("HTTP_ORIGIN", ""),
+            negotiate(environ.get("HTTP_ACCEPT_ENCODING", "")),
         )

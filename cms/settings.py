@@ -3,6 +3,7 @@
 See the README's environment-variable table for what each variable does.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,21 @@ env = environ.Env()
 # pytest imports these settings itself; tests must run without a production secret.
 TESTING = "pytest" in sys.modules
 
+# A local checkout's .env (`make run` writes one with DJANGO_DEBUG=true) fills in what the
+# environment leaves unset, for `manage.py` as for `make run`: a variable set in the environment
+# always wins over the file. CARELEAF_ENV_FILE names another file, or none when empty. Production
+# sets its variables in the environment and has no .env. The test suite, and every process it
+# starts, ignore the file: a developer's .env must not change what the tests see.
+if TESTING:
+    os.environ.setdefault("CARELEAF_ENV_FILE", "")
+ENV_FILE = env.str("CARELEAF_ENV_FILE", default="")
+if "CARELEAF_ENV_FILE" not in os.environ and (BASE_DIR / ".env").is_file():
+    ENV_FILE = str(BASE_DIR / ".env")
+if ENV_FILE:
+    if not Path(ENV_FILE).is_file():
+        raise ImproperlyConfigured(f"CARELEAF_ENV_FILE names {ENV_FILE}, which is not a file.")
+    environ.Env.read_env(ENV_FILE)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -24,7 +40,7 @@ if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
-            "(for local work set DJANGO_DEBUG=true, as `make run` does)."
+            "(for local work set DJANGO_DEBUG=true, as the .env that `make run` writes does)."
         )
     SECRET_KEY = "django-insecure-careleaf-local-development-only"
 
@@ -60,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that writes an API answer: brotli or gzip as the client accepts.
+    "cms.lib.compression.CompressionMiddleware",
     # Content-Security-Policy on every response but static files, chosen by page (see below).
     "cms.lib.guard.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -332,7 +350,15 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cms.lib.schema.add_error_responses",
+        # After the enum hook, which would make components of JSON-LD's one-value @type enums.
+        "api.jsonld_schema.add_components",
     ],
+    # Enum components named for what they are, not KindEnum/TypeEnum/StateEnum (docs/api-changelog.md).
+    "ENUM_NAME_OVERRIDES": {
+        "ContactLinkKind": "clinics.models.ContactLink.Kind",
+        "TreatmentType": "articles.models.Article.TreatmentType",
+        "ArticleState": "articles.states.State",
+    },
 }
 
 # Editorial workflow

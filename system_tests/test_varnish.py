@@ -8,6 +8,7 @@ varnish-modules) and in ban mode. Run by .ci/run after .ci/install_varnish.sh:
         .venv/bin/pytest system_tests/test_varnish.py -p no:cacheprovider
 """
 
+import gzip
 import json
 import os
 import time
@@ -144,6 +145,29 @@ def test_reads_go_through_varnish_and_the_second_read_is_a_hit_without_internal_
     # Anything outside the public API is never cached: the admin, with or without cookies.
     assert site.get("/admin/login/").headers.get("x-cache") == "MISS"
     assert site.get("/admin/login/").headers.get("x-cache") == "MISS"
+
+
+def test_compressed_and_plain_readers_each_get_what_they_asked_for_and_api_keys_share_the_cache(stack):
+    site = stack()
+    make_article(slug="pump", title="Intrathecal pump", sections=4, references=3)
+    plain = site.varnish.get("/api/v1/articles/pump/")
+    assert_miss(plain)
+
+    zipped = site.varnish.get("/api/v1/articles/pump/", headers={"Accept-Encoding": "gzip"})
+    assert zipped.status == 200
+    assert zipped.headers.get("content-encoding") == "gzip"
+    assert gzip.decompress(zipped.body) == plain.body
+    assert "accept-encoding" in zipped.headers.get("vary", "").lower()
+    again = site.varnish.get("/api/v1/articles/pump/")
+    assert_hit(again)
+    assert "content-encoding" not in again.headers
+    assert again.body == plain.body
+
+    # A server's API key lifts its rate limit only: its answer is everyone's, so Varnish shares it.
+    assert_hit(site.varnish.get("/api/v1/articles/pump/", headers={"Authorization": "Bearer clk_0123_abcd"}))
+    # Any other credential is not the public API's to judge: never from (or into) the shared cache.
+    basic = site.varnish.get("/api/v1/articles/pump/", headers={"Authorization": "Basic c3RhZ2luZzpwYXNz"})
+    assert basic.headers.get("x-cache") != "HIT"
 
 
 @pytest.mark.parametrize("mode", ["xkey", "ban"])
