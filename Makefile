@@ -2,12 +2,22 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Local runs are debug runs unless the caller says otherwise (DJANGO_DEBUG=false make run).
-run: export DJANGO_DEBUG ?= true
+# `make run PORT=8080 HOST=0.0.0.0`: where the server listens (another HOST also needs
+# DJANGO_ALLOWED_HOSTS). Printed addresses and API_PUBLIC_URL (the URLs in webhook payloads) follow.
+# PORT may come from the environment too; HOST only from the command line (some shells export
+# HOST as the machine's name).
+PORT ?= 8000
+HOST := 127.0.0.1
+URL := http://$(HOST):$(PORT)
+# The worker and the server put this address in webhook payloads: unless the caller set one, in the
+# environment or in .env (which the settings read), it is where make run serves.
+ifeq ($(shell grep -s '^API_PUBLIC_URL=' .env),)
+run: export API_PUBLIC_URL ?= $(URL)
+endif
 # Checks that need settings but no secret; pytest itself runs on the test settings path.
 MANAGE_DEV := DJANGO_DEBUG=true $(BIN)/python manage.py
 
-.PHONY: install run test test-browser bench bench-smoke bench-varnish bench-webhooks format clean
+.PHONY: install run reset test test-browser check-clients bench bench-smoke bench-compression bench-varnish bench-webhooks format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -19,20 +29,43 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-run: install
+# Local settings for manage.py and make run (cms/settings.py reads them; the environment wins).
+# Written once; yours to edit. Debug runs: a development secret key, mail printed, http allowed.
+.env:
+	@printf '%s\n' \
+		'# Careleaf local settings, read by cms/settings.py for manage.py and make run (not by tests).' \
+		'# A variable set in the environment wins over this file. Never used in production.' \
+		'DJANGO_DEBUG=true' \
+		'# DATABASE_URL=postgres://postgres@127.0.0.1:5432/careleaf' \
+		'# REDIS_URL=redis://127.0.0.1:6379/0' > $@
+	@echo "Wrote .env (DJANGO_DEBUG=true): local settings for manage.py and make run."
+
+run: install .env
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo --create-admin
 	@echo ""
-	@echo "  Careleaf is starting on http://127.0.0.1:8000"
-	@echo "    Admin:     http://127.0.0.1:8000/admin/"
-	@echo "    API:       http://127.0.0.1:8000/api/v1/"
-	@echo "    API docs:  http://127.0.0.1:8000/api/docs/"
+	@echo "  Careleaf is starting on $(URL)"
+	@echo "    Admin:     $(URL)/admin/"
+	@echo "    API:       $(URL)/api/v1/"
+	@echo "    API docs:  $(URL)/api/docs/"
 	@echo "    Worker:    manage.py run_worker (webhooks, CDN purges, scheduled moments), stopped with the server"
+	@echo "    Stop:      Ctrl-C (stops the server and the worker)"
 	@echo ""
 	@$(BIN)/python manage.py run_worker --verbosity 0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(BIN)/python manage.py runserver 127.0.0.1:8000
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Start again from the demo: deletes the local SQLite database (db.sqlite3: every article, account
+# and edit in it), then migrates and loads the demo with new logins. Refuses any other database.
+reset: install .env
+	@$(BIN)/python manage.py shell --verbosity 0 --no-imports -c "import sys; from django.conf import \
+		settings as s; sys.exit(s.DATABASES['default']['NAME'] != str(s.BASE_DIR / 'db.sqlite3'))" || { \
+		echo "make reset deletes the local SQLite database only; DATABASE_URL points elsewhere."; exit 1; }
+	rm -f db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo --create-admin
+	@echo "Demo reloaded: make run serves it."
 
 test: install
 	$(BIN)/ruff format --check .
@@ -55,7 +88,7 @@ test-browser: install
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py $(ARGS)
-	$(MAKE) bench-varnish bench-webhooks
+	$(MAKE) bench-varnish bench-webhooks bench-compression
 
 # Details through Varnish vs nginx serving the same bytes, and the hit ratio while staff edit.
 bench-varnish: install
@@ -67,7 +100,15 @@ bench-webhooks: install
 	$(BIN)/python bench/webhooks.py $(WEBHOOK_ARGS)
 
 bench-smoke:
-	$(MAKE) bench ARGS="--smoke" VARNISH_ARGS="--smoke" WEBHOOK_ARGS="--smoke"
+	$(MAKE) bench ARGS="--smoke" VARNISH_ARGS="--smoke" WEBHOOK_ARGS="--smoke" COMPRESSION_ARGS="--smoke"
+
+# Sizes and compression times of the demo's answers as JSON, gzip and brotli.
+bench-compression: install
+	$(BIN)/python bench/compression.py $(COMPRESSION_ARGS)
+
+# TypeScript client and example site: schema snapshot, generated types, tsc --strict (Node 20, npm).
+check-clients: install
+	clients/check.sh
 
 format: install
 	$(BIN)/ruff format .
