@@ -184,11 +184,12 @@ class PublicAPICacheMiddleware:
     def _asks_if_it_exists(request) -> bool:
         """Whether a 304 needs the view to say first that the address exists (RFC 9110, 13.2.1:
         a precondition is ignored where the answer would not be a 2xx). An article detail's
-        version says whether it does; any other address has the listing version, whatever it is
+        version says whether it does, but not whether its query is one the view accepts (a
+        misspelt ``fields=`` is a 400); any other address has the listing version, whatever it is
         (an unknown clinic, a page past the end, a path no endpoint serves): only the view can
-        tell. A specific ETag needs no check (it names this address, and was issued while it
-        existed at this version); If-None-Match: * and If-Modified-Since do."""
-        if ARTICLE_DETAIL.match(request.path_info):
+        tell. A specific ETag needs no check (it names this address and query, and was issued
+        while they were answered at this version); If-None-Match: * and If-Modified-Since do."""
+        if ARTICLE_DETAIL.match(request.path_info) and not cache_query(request.META.get("QUERY_STRING", "")):
             return False
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:

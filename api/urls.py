@@ -1,12 +1,19 @@
 """Every public API endpoint, in one place."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from api.feeds import ClinicFeedView, ClinicSitemapView
 from api.views import ArticleViewSet, ClinicViewSet, ConditionViewSet, PreviewView, RiskViewSet
+from cms.lib.query_contract import StrictQueryParameters
+
+
+class StrictAPIRootView(StrictQueryParameters, APIRootView):
+    """The entry point, under the same query contract as every endpoint: it takes no parameters."""
+
 
 router = DefaultRouter()
+router.APIRootView = StrictAPIRootView
 router.include_format_suffixes = False
 router.register("articles", ArticleViewSet, basename="article")
 router.register("conditions", ConditionViewSet, basename="condition")

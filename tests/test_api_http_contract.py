@@ -232,3 +232,27 @@ def test_a_conditional_request_for_what_does_not_exist_is_a_404_not_a_304(api, d
         f"GET {url} with {header}: {value} is a {response.status_code} for an address that does not "
         "exist: the validators were evaluated before the view could answer 404"
     )
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("query", ["fields=bogus", "nonsense=1", "page=abc"])
+@pytest.mark.parametrize(
+    "header, value",
+    [("HTTP_IF_NONE_MATCH", "*"), ("HTTP_IF_MODIFIED_SINCE", "now")],
+    ids=["if-none-match-star", "if-modified-since"],
+)
+def test_a_conditional_request_with_a_bad_query_is_the_same_400_as_without(
+    api, demo, template, query, header, value
+):
+    """A client that revalidates with a misspelt parameter must hear about it, not be told its
+    copy is current: an article detail too, whose own version says only that the article exists."""
+    url = f"{address(template, api)}?{query}"
+    plain = api.get(url)
+    assert plain.status_code in (400, 404), url
+    if value == "now":
+        value = http_date(time.time() - 60)
+        day_ago = timezone.now() - datetime.timedelta(days=1)
+        PublicArticle.objects.update(modified_at=day_ago, shares_second=False)
+        ListingVersion.objects.update(changed_at=day_ago, shares_second=False)
+    response = api.get(url, **{header: value})
+    assert response.status_code == plain.status_code, f"GET {url} with {header}: {response.status_code}"
