@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 # HOST as the machine's name).
 PORT ?= 8000
 HOST := 127.0.0.1
-URL := http://$(HOST):$(PORT)
+# Listening on every interface (0.0.0.0) is still reached, and printed, as this machine.
+URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # The worker and the server put this address in webhook payloads: unless the caller set one, in the
 # environment or in .env (which the settings read), it is where make run serves.
 ifeq ($(shell grep -s '^API_PUBLIC_URL=' .env),)

@@ -19,15 +19,16 @@ env = environ.Env()
 TESTING = "pytest" in sys.modules
 
 # A local checkout's .env (`make run` writes one with DJANGO_DEBUG=true) fills in what the
-# environment leaves unset, for `manage.py` as for `make run`: a variable set in the environment
-# always wins over the file. CARELEAF_ENV_FILE names another file, or none when empty. Production
-# sets its variables in the environment and has no .env. The test suite, and every process it
-# starts, ignore the file: a developer's .env must not change what the tests see.
+# environment leaves unset: a variable set in the environment always wins over the file. Only a
+# file named by CARELEAF_ENV_FILE is read, and only manage.py names the checkout's .env by itself
+# (so `manage.py ...` works as documented); the WSGI and ASGI applications never do, so a
+# gunicorn started in a checkout someone once ran `make run` in cannot come up in debug with the
+# development secret key. Production sets its variables in the environment and has no .env. The
+# test suite, and every process it starts, ignore the file: a developer's .env must not change
+# what the tests see.
 if TESTING:
     os.environ.setdefault("CARELEAF_ENV_FILE", "")
 ENV_FILE = env.str("CARELEAF_ENV_FILE", default="")
-if "CARELEAF_ENV_FILE" not in os.environ and (BASE_DIR / ".env").is_file():
-    ENV_FILE = str(BASE_DIR / ".env")
 if ENV_FILE:
     if not Path(ENV_FILE).is_file():
         raise ImproperlyConfigured(f"CARELEAF_ENV_FILE names {ENV_FILE}, which is not a file.")
@@ -333,6 +334,8 @@ REST_FRAMEWORK = {
 }
 # Anonymous API requests per client ("600/min", "20/s"...; empty: no limit), see cms/guard.py.
 API_ANON_RATE = env.str("API_ANON_RATE", default="600/min")
+# The highest rate a clinic's own admins may give an API key (above it, or none: organisation admins).
+API_KEY_MAX_RATE = env.str("API_KEY_MAX_RATE", default="6000/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Careleaf API",

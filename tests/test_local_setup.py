@@ -209,6 +209,36 @@ def test_the_env_file_turns_debug_on_for_manage_py_and_the_environment_can_turn_
     assert turned_off.returncode != 0 and "DJANGO_SECRET_KEY must be set" in turned_off.stderr
 
 
+def test_only_manage_py_reads_a_checkouts_env_file_never_the_web_servers_application(tmp_path):
+    """A checkout where someone once ran `make run` has a .env with DJANGO_DEBUG=true: manage.py
+    reads it (local commands work as documented), but gunicorn's WSGI application must not, or it
+    would come up in debug with the public development secret key instead of refusing to start."""
+    shutil.copytree(ROOT / "cms", tmp_path / "cms", ignore=shutil.ignore_patterns("__pycache__", "static"))
+    shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
+    (tmp_path / ".env").write_text("DJANGO_DEBUG=true\n")
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CARELEAF_", "API_", "DATABASE_"))
+    }
+    # The copied cms package first; every app from this checkout.
+    env = base | {"DJANGO_SETTINGS_MODULE": "cms.settings", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    manage = run(
+        "manage.py", "shell", "--no-imports", "-c", "from django.conf import settings as s; print(s.DEBUG)"
+    )
+    server = run("-c", "import cms.wsgi")
+
+    assert manage.returncode == 0 and manage.stdout.split() == ["True"], manage.stderr
+    assert server.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in server.stderr
+
+
 def test_a_named_env_file_that_is_missing_is_an_error(tmp_path):
     result = _settings_process(["-c", SHOW_SETTINGS], {"CARELEAF_ENV_FILE": str(tmp_path / "missing.env")})
     assert result.returncode != 0
