@@ -281,13 +281,28 @@ def render_cleared() -> int:
     """Store the JSON of every row that has none: after a migration that cleared it all because the
     API's shape changed (api/migrations/0005), or a vocabulary change whose render after commit
     failed. The first case changed what every cached response shows, so shared caches are purged.
-    Returns the number of rows rendered."""
+    Returns the number of rows rendered.
+
+    Then every row rendered, and the listings, get new ETags once more: during a deploy, app
+    servers still running the old code may have served (and cached, in the response cache or a
+    CDN, under the ETags the migration issued) answers rendered on the fly in the old shape. After
+    this, no cache entry or validator from before it matches."""
     ids = list(
         PublicDocument.objects.filter(detail_json__isnull=True).order_by("pk").values_list("pk", flat=True)
     )
     if ids:
         render_stale(ids)
         with transaction.atomic():
+            lock_listing_version()
+            now = timezone.now()
+            rows = list(PublicArticle.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+            for row in rows:
+                row.etag = ListingVersion.new_token()
+                row.modified_at, row.shares_second = stamp(row.modified_at, now)
+            PublicArticle.objects.bulk_update(
+                rows, ["etag", "modified_at", "shares_second"], batch_size=BATCH
+            )
+            bump_listing_version()
             purging.purge_after_commit([cache_tags.ALL])
     return len(ids)
 

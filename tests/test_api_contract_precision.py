@@ -490,10 +490,27 @@ def test_the_migration_retires_stored_json_and_post_migrate_renders_it_again(api
     after = api.get("/api/v1/articles/pump/", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert after.json()["page_url"] == "http://localhost:3000/articles/pump"
+    listing_etag = api.get("/api/v1/articles/")["ETag"]
     assert publications.render_cleared() == 1
     document = PublicDocument.objects.get()
     assert '"page_url"' in document.detail_json and '"page_url"' in document.summary_json
+    # What was served between the migration and the render (by old app servers still running,
+    # in the old shape) is never validated, nor served from a cache keyed by those ETags.
+    assert api.get("/api/v1/articles/pump/", HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 200
+    assert api.get("/api/v1/articles/", HTTP_IF_NONE_MATCH=listing_etag).status_code == 200
     assert publications.render_cleared() == 0
+
+
+def test_the_migration_backwards_also_retires_stored_json_for_the_older_code():
+    make_pump()
+    row = PublicArticle.objects.get()
+    migration = importlib.import_module("api.migrations.0005_stored_json_contract_precision")
+    operation = migration.Migration.operations[0]
+
+    operation.reverse_code(apps, None)
+
+    assert PublicArticle.objects.get().etag != row.etag
+    assert PublicDocument.objects.filter(detail_json=None, summary_json=None).count() == 1
 
 
 # --- 8. The section body's HTML ------------------------------------------------------------------

@@ -44,5 +44,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(retire_stored_json, migrations.RunPython.noop),
+        # Backwards the same: the older code finds no stored JSON and renders on the fly in its own
+        # shape, under new ETags (`manage.py refresh_content` with that code stores it again).
+        migrations.RunPython(retire_stored_json, retire_stored_json),
     ]
