@@ -1,7 +1,12 @@
+from fractions import Fraction
+
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
 from django.template.response import TemplateResponse
@@ -10,6 +15,7 @@ from django.utils import timezone
 from clinics import api_keys, roles
 from clinics.models import ApiKey, Clinic, ContactLink, Membership
 from clinics.roles import ClinicScopedAdmin
+from clinics.validators import RATE
 from cms.lib.admin import RetryOnUniqueRace
 
 
@@ -193,6 +199,56 @@ class ApiKeyStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def requests_per_second(rate: str) -> Fraction:
+    """A rate as DRF's throttles read it ("6000/min": 100), to compare two of them."""
+    number, period = rate.split("/")
+    return Fraction(int(number), _PERIOD_SECONDS[period[0]])
+
+
+class ApiKeyForm(forms.ModelForm):
+    """An API key's form. ``max_rate`` (set per user by ApiKeyAdmin.get_form) is the highest rate
+    the user may set: API_KEY_MAX_RATE for a clinic's own admins, None (no cap) for the
+    organisation's. A capped user must set a rate (blank is no limit: an error, never silently
+    the cap) of at most the cap, on a new key or when changing a key's rate; a rate the
+    organisation gave a key above the cap stays while they edit the key's name."""
+
+    max_rate: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.max_rate and "rate" in self.fields:
+            self.fields["rate"].help_text = (
+                f'Requests allowed to this key, e.g. "600/min" or "100/s": at most {self.max_rate}. '
+                "A higher rate, or no limit, is the organisation's admins' to give."
+            )
+            if self.instance.pk is None:
+                self.initial.setdefault("rate", self.max_rate)
+
+    def clean_rate(self):
+        rate = self.cleaned_data.get("rate", "")
+        cap = self.max_rate
+        if not cap or (self.instance.pk is not None and "rate" not in self.changed_data):
+            return rate
+        if not RATE.fullmatch(cap):
+            raise ImproperlyConfigured(f"API_KEY_MAX_RATE {cap!r} is not a rate such as 6000/min.")
+        if not rate:
+            raise forms.ValidationError(
+                f"Enter a rate limit of at most {cap}: only the organisation's admins can give a key "
+                "no limit.",
+                code="rate_required",
+            )
+        if RATE.fullmatch(rate) and requests_per_second(rate) > requests_per_second(cap):
+            raise forms.ValidationError(
+                f"{rate} is above {cap}, the most a clinic's admins can give a key: ask the "
+                "organisation's admins for more.",
+                code="rate_above_cap",
+            )
+        return rate  # a malformed rate is the model's validator's to report
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     """API keys for the clinics' own servers. The Clinic admins of a clinic manage its keys (the
@@ -213,6 +269,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = [ApiKeyStatusFilter]
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
+    form = ApiKeyForm
 
     # Permissions: the role of Clinic admin in the key's clinic, not the groups' model permissions.
     def _may(self, request, obj=None) -> bool:
@@ -251,6 +308,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 Clinic.objects.all() if clinics is None else Clinic.objects.filter(pk__in=clinics)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A clinic's own admins are capped; the organisation's admins may give any rate, or none.
+        capped = roles.administered_clinics(request.user) is not None
+        return type(
+            form.__name__, (form,), {"max_rate": (settings.API_KEY_MAX_RATE or None) if capped else None}
+        )
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -301,4 +366,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             if self._may(request, key):
                 key.revoke()
                 revoked += 1
-        self.message_user(request, f"Revoked {revoked} API key(s): requests carrying them now get a 401.")
+        self.message_user(
+            request,
+            f"Revoked {revoked} API key(s): the app answers requests carrying them with a 401 "
+            f"(on every app server within {api_keys.CACHE_SECONDS} s).",
+        )

@@ -9,9 +9,17 @@ servers. A stolen table of hashes gives no key.
 
 Checking a key costs no database query on most requests: the hash's answer (key id, rate,
 revoked) is cached for CACHE_SECONDS and dropped when the key is saved or deleted (revoking saves
-it), so a revoked key is refused at once where the cache is shared (Redis) and within
-CACHE_SECONDS in a process's own memory cache. The database is read by the public prefix and the
-stored hash compared in constant time. last_used_at is written at most once a minute per key.
+it), at once and again when the transaction that saved it commits (a request that read the old row
+in between could have cached it again), so a revoked key is refused once the admin's change is
+committed where the cache is shared (Redis) and within CACHE_SECONDS in a process's own memory
+cache. The database is read by the public prefix and the stored hash compared in constant time.
+last_used_at is written at most once a minute per key.
+
+Checking is no lever against the database or the cache: a malformed key touches neither; a
+well-formed key not in the cache is looked up only after its request was counted in its address's
+anonymous bucket, under that limit (cms.lib.guard's ``admit``); and only the answers for keys that
+exist (valid or revoked) are cached, never "unknown": random keys add no cache entries, and what is
+cached is bounded by the keys in the database.
 """
 
 import contextlib
@@ -20,14 +28,16 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
+from functools import partial
 
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from clinics.models import ApiKey
-from cms.lib.guard import ApiKeyGrant, ApiKeyRefused
+from cms.lib.guard import ApiKeyGrant, ApiKeyRefused, ApiKeyUnchecked
 
 TOKEN = re.compile(r"clk_(?P<prefix>[0-9a-f]{12})_(?P<secret>[0-9a-f]{64})")
 CACHE_SECONDS = 5
@@ -37,6 +47,7 @@ _UNKNOWN = (None, "", False)
 MALFORMED = "Malformed API key: send Authorization: Bearer clk_<prefix>_<secret>, as the admin showed it."
 UNKNOWN = "Unknown API key."
 REVOKED = "This API key has been revoked."
+UNCHECKED = "Too many requests from this address to check the API key."
 
 
 def hash_token(token: str) -> str:
@@ -55,16 +66,23 @@ def issue(key: ApiKey) -> str:
     return token
 
 
-def resolve(token: str) -> ApiKeyGrant:
-    """The grant of a valid key (cms.lib.guard's resolver); ApiKeyRefused for any other."""
+def resolve(token: str, admit: Callable[[], bool] | None = None) -> ApiKeyGrant:
+    """The grant of a valid key (cms.lib.guard's resolver); ApiKeyRefused for any other.
+
+    ``admit()`` is asked before the database is read, and False stops there (ApiKeyUnchecked):
+    the guard counts the request as anonymous in it. Without it the key is always looked up.
+    """
     match = TOKEN.fullmatch(token)
     if not match:
         raise ApiKeyRefused(MALFORMED)
     digest = hash_token(token)
     entry = cache.get(_cache_key(digest))
     if entry is None:
+        if admit is not None and not admit():
+            raise ApiKeyUnchecked(UNCHECKED)
         entry = _lookup(match["prefix"], digest)
-        cache.set(_cache_key(digest), entry, CACHE_SECONDS)
+        if entry[0] is not None:  # "unknown" is never cached: random keys would fill the cache
+            cache.set(_cache_key(digest), entry, CACHE_SECONDS)
     key_id, rate, revoked = entry
     if key_id is None:
         raise ApiKeyRefused(UNKNOWN)
@@ -111,7 +129,12 @@ def note_use(key_id: int, digest: str) -> None:
         ).update(last_used_at=moment)
 
 
-def forget(sender, instance: ApiKey, **kwargs) -> None:
-    """post_save / post_delete: the key's cached answer goes (a revoke takes effect at once)."""
+def forget(sender, instance: ApiKey, using=None, raw=False, **kwargs) -> None:
+    """post_save / post_delete: the key's cached answer goes now, and again once the change is
+    committed: a request that read the old row before the commit may have cached it meanwhile.
+    A raw save (a backup's import, which queues no after-commit work) forgets it now only."""
     if instance.key_hash:
-        cache.delete(_cache_key(instance.key_hash))
+        key = _cache_key(instance.key_hash)
+        cache.delete(key)
+        if not raw:
+            transaction.on_commit(partial(cache.delete, key), using=using)

@@ -164,8 +164,14 @@ def test_compressed_and_plain_readers_each_get_what_they_asked_for_and_api_keys_
     assert again.body == plain.body
 
     # A server's API key lifts its rate limit only: its answer is everyone's, so Varnish shares it.
-    assert_hit(site.varnish.get("/api/v1/articles/pump/", headers={"Authorization": "Bearer clk_0123_abcd"}))
-    # Any other credential is not the public API's to judge: never from (or into) the shared cache.
+    well_formed = "Bearer clk_0123456789ab_" + "cd" * 32
+    assert_hit(site.varnish.get("/api/v1/articles/pump/", headers={"Authorization": well_formed}))
+    # Anything else is not the shared cache's to judge: a malformed key goes to the app (a 401), and
+    # so does a key in capitals (the app's keys are lower-case hex) or any other credential.
+    for header in ("Bearer clk_0123_abcd", well_formed.upper(), f"{well_formed} extra"):
+        malformed = site.varnish.get("/api/v1/articles/pump/", headers={"Authorization": header})
+        assert malformed.headers.get("x-cache") != "HIT", header
+        assert malformed.status == 401, header
     basic = site.varnish.get("/api/v1/articles/pump/", headers={"Authorization": "Basic c3RhZ2luZzpwYXNz"})
     assert basic.headers.get("x-cache") != "HIT"
 

@@ -5,6 +5,7 @@ unknown or revoked, and never more than a throttle: a key opens nothing and chan
 import datetime
 import hashlib
 import json
+import secrets
 
 import pytest
 from django.apps import apps
@@ -92,19 +93,20 @@ def test_other_rates_are_refused(rate):
 
 
 def test_a_key_lifts_the_anonymous_limit_on_a_django_response(api, key_and_token, settings):
-    settings.API_ANON_RATE = "2/min"
+    settings.API_ANON_RATE = "3/min"
     _key, token = key_and_token
 
     keyed = [get(api, LIST, token).status_code for _ in range(6)]
     anonymous = [get(api, LIST).status_code for _ in range(3)]
 
     assert keyed == [200] * 6
-    # The key's requests were not counted in the address's bucket either.
+    # Only the key's check was counted in the address's bucket (its answer not yet cached: one
+    # anonymous request), not the key's requests.
     assert anonymous == [200, 200, 429]
 
 
 def test_a_key_lifts_the_anonymous_limit_on_a_response_cache_hit(key_and_token, settings, monkeypatch):
-    settings.API_ANON_RATE = "2/min"
+    settings.API_ANON_RATE = "3/min"  # one of them for the key's check (the first request)
     _key, token = key_and_token
     first = wsgi(DETAIL, token)  # a miss: Django renders it, the response cache keeps it
     calls = []
@@ -120,7 +122,9 @@ def test_a_key_lifts_the_anonymous_limit_on_a_response_cache_hit(key_and_token, 
 
 
 def test_a_keys_own_rate_is_enforced_on_both_paths(api, pump, settings, monkeypatch):
-    settings.API_ANON_RATE = "1/min"
+    # Each key's first check is counted as anonymous (the address's 1st and 2nd), the anonymous
+    # request at the end is the 3rd; the key's own requests are not counted there.
+    settings.API_ANON_RATE = "3/min"
     _key, token = make_key(clinic=pump.clinic, rate="4/min")
 
     django = [get(api, LIST, token).status_code for _ in range(2)]
@@ -144,7 +148,7 @@ def test_a_key_without_a_rate_has_no_limit_even_when_anonymous_has_one(api, key_
 
 
 def test_a_key_rate_change_applies_at_once(api, key_and_token, settings):
-    settings.API_ANON_RATE = "1/min"
+    settings.API_ANON_RATE = "2/min"  # the key is checked twice: before and after the change
     key, token = key_and_token
     assert get(api, LIST, token).status_code == 200  # its answer is now cached
     key.rate = "1/min"
@@ -194,11 +198,91 @@ def test_other_authorization_schemes_are_not_keys(api, pump):
     assert wsgi_get(DETAIL, Authorization="Basic c3RhZ2luZzpwYXNz")["status"] == 200
 
 
-def test_a_bad_key_is_counted_as_anonymous(api, pump, settings):
+UNKNOWN_TOKEN = "clk_0123456789ab_" + "0" * 64
+
+
+@pytest.mark.parametrize("token", ["clk_nope", UNKNOWN_TOKEN], ids=["malformed", "unknown"])
+def test_a_bad_key_is_counted_as_anonymous_once(api, pump, settings, token):
     settings.API_ANON_RATE = "2/min"
-    statuses = [get(api, LIST, "clk_nope").status_code for _ in range(3)]
+    statuses = [get(api, LIST, token).status_code for _ in range(3)]
     assert statuses == [401, 401, 429]
     assert get(api, LIST).status_code == 429
+    # Through the response cache too (its check of the key counts it; Django does not again).
+    assert [wsgi(DETAIL, token)["status"] for _ in range(3)] == [401, 401, 429]
+
+
+def test_a_malformed_key_costs_no_query_and_no_cache_entry(django_assert_num_queries):
+    from django.core.cache import cache
+
+    for token in ("nope", "clk_0123_abcd", "clk_0123456789ab_" + "0" * 63, "clk_0123456789AB_" + "0" * 64):
+        meta = bearer(token) | {"REMOTE_ADDR": ADDRESS}
+        with django_assert_num_queries(0):
+            assert str(guard.api_key(meta)) == api_keys.MALFORMED
+        assert cache.get(api_keys._cache_key(api_keys.hash_token(token))) is None
+        assert guard.ANONYMOUS_WAIT_ENVIRON not in meta  # counted by the throttle, not by the check
+
+
+def test_over_the_anonymous_limit_an_uncached_key_is_not_looked_up(settings, django_assert_num_queries):
+    """Random well-formed keys from one address: each costs a query and no cache entry until the
+    address is over its anonymous limit, then none at all: a 429, the key unchecked."""
+    from django.core.cache import cache
+
+    settings.API_ANON_RATE = "3/min"
+    tokens = [f"clk_{secrets.token_hex(6)}_{secrets.token_hex(32)}" for _ in range(20)]
+    waits = []
+    for number, token in enumerate(tokens):
+        meta = bearer(token) | {"REMOTE_ADDR": ADDRESS}
+        with django_assert_num_queries(1 if number < 3 else 0):
+            key = guard.api_key(meta)
+        assert isinstance(key, guard.ApiKeyRefused)
+        waits.append(guard.throttle_wait(meta))
+        assert cache.get(api_keys._cache_key(api_keys.hash_token(token))) is None
+    assert waits[:3] == [None] * 3 and all(wait >= 1 for wait in waits[3:])
+    # The address's bucket is the one key and keyless requests share: counted once per request.
+    assert guard.throttle_wait({"REMOTE_ADDR": ADDRESS}) >= 1
+
+
+def test_over_the_limit_with_a_random_key_is_a_429_without_a_query(api, pump, settings):
+    settings.API_ANON_RATE = "1/min"
+    assert get(api, LIST, f"clk_{secrets.token_hex(6)}_{secrets.token_hex(32)}").status_code == 401
+    with CaptureQueriesContext(connection) as queries:
+        refused = [get(api, LIST, f"clk_{secrets.token_hex(6)}_{secrets.token_hex(32)}") for _ in range(5)]
+    assert {response.status_code for response in refused} == {429}
+    assert all(int(response["Retry-After"]) >= 1 for response in refused)
+    assert not [query for query in queries if "clinics_apikey" in query["sql"]]
+
+
+def test_a_cached_valid_key_needs_no_anonymous_room(api, key_and_token, settings, django_assert_num_queries):
+    settings.API_ANON_RATE = "1/min"
+    _key, token = key_and_token
+    assert get(api, LIST, token).status_code == 200  # checked: the address's one anonymous request
+    assert get(api, LIST).status_code == 429  # so the address is over its limit
+
+    assert [get(api, LIST, token).status_code for _ in range(3)] == [200] * 3
+    meta = bearer(token) | {"REMOTE_ADDR": ADDRESS}
+    with django_assert_num_queries(0):
+        assert isinstance(guard.api_key(meta), guard.ApiKeyGrant)
+        assert guard.throttle_wait(meta) is None
+
+
+@pytest.mark.parametrize("change", ["revoke", "delete"])
+def test_a_key_is_forgotten_again_when_its_change_commits(
+    key_and_token, change, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    key, token = key_and_token
+    grant = api_keys.resolve(token)
+    with django_capture_on_commit_callbacks() as callbacks:
+        getattr(key, change)()
+        # A request that read the row before the admin's transaction committed caches the old answer.
+        cache.set(api_keys._cache_key(key.key_hash), (grant.key_id, "", False), api_keys.CACHE_SECONDS)
+    assert api_keys.resolve(token) == grant  # the stale answer, until the commit
+    assert callbacks, "nothing runs when the change commits"
+    for callback in callbacks:
+        callback()
+    with pytest.raises(guard.ApiKeyRefused):
+        api_keys.resolve(token)
 
 
 def test_a_revoked_key_is_refused_at_once(api, key_and_token):

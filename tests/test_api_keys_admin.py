@@ -159,3 +159,78 @@ def test_an_organisation_admin_manages_every_clinics_keys(client, world):
     client.post(CHANGELIST, {"action": "revoke", ACTION_CHECKBOX_NAME: [world["b_key"].pk]})
     world["b_key"].refresh_from_db()
     assert world["b_key"].revoked_at is not None
+
+
+# --- The rate a clinic's own admins may give ------------------------------------------------------
+
+
+def rate_errors(response) -> list[str]:
+    assert response.status_code == 200, "saved"
+    return response.context["adminform"].form.errors.get("rate", [])
+
+
+@pytest.mark.parametrize("rate", ["", "6001/min", "101/s", "360001/hour", "8640001/day"])
+def test_a_clinic_admin_cannot_give_a_new_key_more_than_the_cap(client, world, rate):
+    as_user(client, world["staff"]["cora_a"])
+    response = client.post(ADD, {"name": "Unlimited", "clinic": world["a"].pk, "rate": rate})
+
+    (error,) = rate_errors(response)
+    assert "6000/min" in error
+    assert ("no limit" if rate == "" else "above") in error
+    assert not TOKEN.search(response.content.decode())
+    assert not ApiKey.objects.filter(name="Unlimited").exists()
+
+
+@pytest.mark.parametrize("rate", ["6000/min", "100/s", "360000/hour", "1/s"])
+def test_a_clinic_admin_may_give_up_to_the_cap(client, world, rate):
+    as_user(client, world["staff"]["cora_a"])
+    response = client.post(ADD, {"name": "Capped", "clinic": world["a"].pk, "rate": rate})
+    assert response.status_code == 200 and TOKEN.search(response.content.decode())
+    assert ApiKey.objects.get(name="Capped").rate == rate
+
+
+def test_the_add_form_offers_a_clinic_admin_the_cap(client, world):
+    as_user(client, world["staff"]["cora_a"])
+    form = client.get(ADD).context["adminform"].form
+    assert form.initial["rate"] == "6000/min"
+    assert "at most 6000/min" in form.fields["rate"].help_text
+
+
+@pytest.mark.parametrize("rate", ["", "7000/min"])
+def test_a_clinic_admin_cannot_raise_a_keys_rate_above_the_cap(client, world, rate):
+    key, _ = make_key(clinic=world["a"], rate="600/min", name="Capped")
+    as_user(client, world["staff"]["cora_a"])
+    response = client.post(change_url(key), {"name": "Capped", "rate": rate})
+
+    assert rate_errors(response)
+    key.refresh_from_db()
+    assert key.rate == "600/min"
+
+
+def test_a_clinic_admin_may_rename_a_key_the_organisation_gave_no_limit(client, world):
+    key = world["a_key"]  # rate "": given by the organisation
+    as_user(client, world["staff"]["cora_a"])
+    assert client.post(change_url(key), {"name": "Renamed", "rate": ""}).status_code == 302
+    key.refresh_from_db()
+    assert (key.name, key.rate) == ("Renamed", "")
+
+
+def test_the_cap_is_a_setting(client, world, settings):
+    settings.API_KEY_MAX_RATE = "10/s"
+    as_user(client, world["staff"]["cora_a"])
+    assert rate_errors(client.post(ADD, {"name": "Site", "clinic": world["a"].pk, "rate": "601/min"}))
+    client.post(ADD, {"name": "Site", "clinic": world["a"].pk, "rate": "600/min"})
+    assert ApiKey.objects.get(name="Site").rate == "600/min"
+
+
+@pytest.mark.parametrize("rate", ["", "100000/min"])
+def test_an_organisation_admin_may_give_any_rate_or_none(client, world, rate):
+    as_user(client, make_staff(suffix="_org")["cora_org"])
+    response = client.post(ADD, {"name": "Big", "clinic": world["a"].pk, "rate": rate})
+    assert response.status_code == 200 and TOKEN.search(response.content.decode())
+    key = ApiKey.objects.get(name="Big")
+    assert key.rate == rate
+
+    assert client.post(change_url(key), {"name": "Big", "rate": "200000/min"}).status_code == 302
+    key.refresh_from_db()
+    assert key.rate == "200000/min"

@@ -23,6 +23,11 @@ shared limit), and it is also counted as anonymous: a bad key is never a way rou
 Other schemes (Basic: a staging site's proxy password) are not keys and are ignored. cms.lib
 imports no app: clinics registers the resolver (register_api_key_resolver) in its ready(). A key
 opens nothing: the API answers the same with or without one.
+Checking a key must not be a lever against the database or the cache: a malformed key is refused
+without either; a well-formed key whose answer is not cached is first counted in its address's
+anonymous bucket (where a refused key's request is counted anyway, so it is counted once), and
+looked up only under that limit; over it, the request is a 429 and the key is not looked up. A
+valid key's later requests (its answer cached) are counted in the key's bucket only.
 
 **Admin login lockout** (django-axes, with LoginLockoutHandler below). Two rules:
 - per username and address: AXES_FAILURE_LIMIT wrong passwords lock that pair for
@@ -139,16 +144,36 @@ class ApiKeyRefused(Exception):
     """The request's key is malformed, unknown or revoked: a 401 whose detail is the message."""
 
 
-_api_key_resolver: Callable[[str], ApiKeyGrant] | None = None
+class ApiKeyUnchecked(ApiKeyRefused):
+    """The key's answer is not cached and its address is over the anonymous limit: the key is not
+    looked up, and the request (counted as anonymous) is a 429."""
+
+
+_api_key_resolver: Callable[[str, Callable[[], bool]], ApiKeyGrant] | None = None
 # Where a request's key, once resolved, is kept: the WSGI environ is Django's request.META, so the
 # response cache (api/caching.py) and Django resolve a key once per request between them.
 API_KEY_ENVIRON = "careleaf.api_key"
+# Where a request's anonymous count is kept when it was made before its key was looked up: the
+# request's throttle_wait takes it from there instead of counting the request a second time.
+ANONYMOUS_WAIT_ENVIRON = "careleaf.anonymous_wait"
 
 
-def register_api_key_resolver(resolver: Callable[[str], ApiKeyGrant] | None) -> None:
-    """``resolver(token)`` returns the key's grant or raises ApiKeyRefused (clinics/api_keys.py)."""
+def register_api_key_resolver(resolver: Callable[[str, Callable[[], bool]], ApiKeyGrant] | None) -> None:
+    """``resolver(token, admit)`` returns the key's grant or raises ApiKeyRefused
+    (clinics/api_keys.py); before it reads the database it calls ``admit()``, which counts the
+    request as anonymous and says whether it is under the limit (if not: ApiKeyUnchecked)."""
     global _api_key_resolver
     _api_key_resolver = resolver
+
+
+def _count_anonymous(meta) -> int | None:
+    """Count the request in its address's anonymous bucket: the seconds it must wait, or None."""
+    if not settings.API_ANON_RATE:
+        return None
+    throttle = AnonymousClientThrottle()
+    if throttle.allow_request(_Client(meta), None):
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
 
 
 def bearer_token(meta) -> str | None:
@@ -167,11 +192,17 @@ def api_key(meta) -> ApiKeyGrant | ApiKeyRefused | None:
         return meta[API_KEY_ENVIRON]
     token = bearer_token(meta)
     result = None
+
+    def admit() -> bool:
+        if ANONYMOUS_WAIT_ENVIRON not in meta:
+            meta[ANONYMOUS_WAIT_ENVIRON] = _count_anonymous(meta)
+        return meta[ANONYMOUS_WAIT_ENVIRON] is None
+
     if token is not None:
         try:
             if _api_key_resolver is None:
                 raise ApiKeyRefused("API keys are not enabled on this server.")
-            result = _api_key_resolver(token)
+            result = _api_key_resolver(token, admit)
         except ApiKeyRefused as refusal:
             result = refusal
         except (OperationalError, InterfaceError):
@@ -204,20 +235,20 @@ def throttle_wait(meta) -> int | None:
     """Seconds this client must wait before its next request, or None if it may go ahead.
 
     A request with a valid API key is counted in the key's bucket; any other (none, or a refused
-    key, which the caller answers with a 401) in its address's anonymous bucket.
+    key, which the caller answers with a 401) in its address's anonymous bucket, once: if it was
+    counted there before its key was looked up, that count is the answer.
     """
     key = api_key(meta)
     if isinstance(key, ApiKeyGrant):
         if not key.rate:
             return None
         throttle = ApiKeyThrottle(key)
-    else:
-        if not settings.API_ANON_RATE:
+        if throttle.allow_request(_Client(meta), None):
             return None
-        throttle = AnonymousClientThrottle()
-    if throttle.allow_request(_Client(meta), None):
-        return None
-    return max(1, math.ceil(throttle.wait() or 1))
+        return max(1, math.ceil(throttle.wait() or 1))
+    if ANONYMOUS_WAIT_ENVIRON in meta:
+        return meta.pop(ANONYMOUS_WAIT_ENVIRON)
+    return _count_anonymous(meta)
 
 
 def too_many_requests_body(wait: int) -> dict:

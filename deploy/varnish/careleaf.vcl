@@ -108,10 +108,16 @@ sub vcl_recv {
     if (req.url !~ "^/api/v1/" || req.url ~ "^/api/v1/preview/") {
         return (pass);  # the admin, previews, docs, static files: never shared
     }
-    # An API key (Authorization: Bearer clk_...) only lifts the rate limit: the answer is the same
-    # as anyone's, so it is shared (a miss still takes the key to the app, which checks and counts
-    # it). Any other credential is not ours to judge: passed.
-    if (req.http.Authorization && req.http.Authorization !~ "^(?i)bearer clk_") {
+    # An API key (Authorization: Bearer clk_<12 hex>_<64 hex>, clinics/api_keys.py) only lifts the
+    # rate limit: the answer is the same as anyone's, so it is shared (a miss still takes the key to
+    # the app, which checks and counts it). Only the key's exact form is: anything else with an
+    # Authorization header (a malformed key, Basic, another scheme) is not ours to judge and goes
+    # to the app, which answers a malformed key with a 401.
+    # The trade-off: a hit is served without the key being checked, so a revoked (or made-up)
+    # well-formed key still gets the cached public answers here, as a keyless client does; the app
+    # checks the key on every request that reaches it, and a key opens nothing but a higher limit.
+    if (req.http.Authorization
+            && req.http.Authorization !~ "^(?i:bearer) clk_[0-9a-f]{12}_[0-9a-f]{64}$") {
         return (pass);
     }
     # The public API reads no cookie: a browser's (analytics, the admin's session) must not make
