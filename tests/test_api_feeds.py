@@ -248,7 +248,8 @@ def test_titles_names_and_summaries_with_markup_are_escaped_and_the_xml_parses(a
 
 
 def test_characters_xml_cannot_hold_are_left_out_rather_than_failing(api, wabash):
-    make_article(clinic=wabash, slug="pump", title="Pumps\x0b\x1f and\x00 more", summary="A\x08 pump.")
+    # (Not NUL: Django's form fields refuse it and PostgreSQL cannot store it.)
+    make_article(clinic=wabash, slug="pump", title="Pumps\x0b\x1f and more", summary="A\x08 pump.")
 
     [entry] = entries(feed(api))
 

@@ -8,8 +8,9 @@ it weakens ETags the same way and brings zstandard, which no browser asks us for
 compressing itself is the maintained libraries' (Google's ``brotli`` bindings, the standard
 library's gzip); what is ours is choosing the encoding and the headers, below.
 
-Only under /api/: the admin's pages carry CSRF tokens next to text a user typed, the shape
-BREACH reads secrets from; the API's public answers carry no secret.
+Only under /api/, and never HTML: the admin's pages and the API docs page carry CSRF tokens,
+next to text a user typed in the admin, the shape BREACH reads secrets from; the API's JSON and
+XML answers carry no secret.
 
 The public answers compressed here are then kept compressed in the response cache (one entry
 per encoding), so a hit costs no compression at all.
@@ -23,7 +24,8 @@ from django.utils.cache import patch_vary_headers
 PREFIX = "/api/"
 # Below this a compressed body saves less than its headers cost.
 MIN_BYTES = 256
-COMPRESSIBLE = ("application/json", "application/xml", "application/atom+xml", "text/")
+# Never HTML: the API docs page (/api/docs/) carries a CSRF token (see BREACH above).
+COMPRESSIBLE = ("application/json", "application/xml", "application/atom+xml", "application/vnd.oai.openapi")
 # Brotli's quality 5 and gzip's level 6: nearly their best ratio on JSON at a small part of the
 # time of their highest levels (bench/compression.py prints both for the demo's largest answer).
 BROTLI_QUALITY = 5

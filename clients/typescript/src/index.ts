@@ -9,6 +9,10 @@
  * No runtime dependency: plain `fetch`. Every call resolves (never throws for HTTP errors) to an
  * `ApiResult`: the typed body on 2xx, or the status, the API's `detail` message and, for 429 and
  * 503, how many seconds `Retry-After` asks to wait (the API exposes it to browsers through CORS).
+ *
+ * A path parameter that cannot name anything ("", ".", "..", "a/b", a slug outside the API's slug
+ * pattern) resolves to a 404 failure without a request: encoded as it is, "." or ".." would be a dot
+ * segment of the URL, and /api/v1/articles/../ is /api/v1/, whose answer is not an article.
  */
 import type { components, operations, paths } from "./schema";
 
@@ -91,12 +95,38 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Math.max(0, Math.ceil((when - now) / 1000));
 }
 
-function buildPath(template: string, params: Record<string, unknown> | undefined): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+/**
+ * What each path parameter may be. A slug: the API's SLUG_PATTERN (cms/lib/lookups.py), anything
+ * else is a 404 there. A preview token: Django's signing format (articles/previews.py), URL-safe
+ * base64 and base62 parts joined by ":", with a leading "." when compressed.
+ */
+const PATH_PARAMETER_PATTERNS: Record<string, RegExp> = {
+  slug: /^[-a-zA-Z0-9_]+$/,
+  token: /^[-a-zA-Z0-9_.:]+$/,
+};
+
+/** Why `value` cannot be the path parameter `name`; null when it can. */
+function invalidPathParameter(name: string, value: string): string | null {
+  const pattern = PATH_PARAMETER_PATTERNS[name];
+  // Whatever the parameter: never empty, never a dot segment (".", ".."), never a path of its own.
+  const acceptable = value !== "" && !/^\.+$/.test(value) && !value.includes("/") && (!pattern || pattern.test(value));
+  return acceptable ? null : `Not found: ${JSON.stringify(value)} is not a valid ${name} (no request was sent).`;
+}
+
+type BuiltPath = { ok: true; path: string } | { ok: false; detail: string };
+
+function buildPath(template: string, params: Record<string, unknown> | undefined): BuiltPath {
+  const refusals: string[] = [];
+  const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined || value === null) throw new Error(`Missing path parameter "${name}"`);
-    return encodeURIComponent(String(value));
+    const text = String(value);
+    const refused = invalidPathParameter(name, text);
+    if (refused !== null) refusals.push(refused);
+    return encodeURIComponent(text);
   });
+  const [refusal] = refusals;
+  return refusal === undefined ? { ok: true, path } : { ok: false, detail: refusal };
 }
 
 function buildQuery(query: Record<string, unknown> | undefined): string {
@@ -128,10 +158,12 @@ export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
   async function get<P extends JsonGetPath>(path: P, init: GetOptions<P> = {}): Promise<ApiResult<Ok<P>>> {
-    const url =
-      baseUrl +
-      buildPath(path, init.path as Record<string, unknown> | undefined) +
-      buildQuery(init.query as Record<string, unknown> | undefined);
+    const built = buildPath(path, init.path as Record<string, unknown> | undefined);
+    if (!built.ok) {
+      // Nothing the API could answer with a 200 for: the same 404 it gives an unknown slug.
+      return { ok: false, status: 404, detail: built.detail, retryAfter: null, response: null };
+    }
+    const url = baseUrl + built.path + buildQuery(init.query as Record<string, unknown> | undefined);
     let response: Response;
     try {
       response = await doFetch(url, {

@@ -292,6 +292,27 @@ function showFailure(failure: ApiFailure): void {
   );
 }
 
+/**
+ * Anything thrown on the way (an answer of an unexpected shape, a bug): an error message instead of
+ * "Loading…" left on screen with aria-busy="true" for good.
+ */
+function showError(error: unknown): void {
+  console.error(error);
+  try {
+    setJsonLd(null);
+    setCanonical(null);
+    setRobots("noindex");
+  } catch {
+    // The message below matters more than the head's tags.
+  }
+  show(
+    "Something went wrong",
+    h("h1", {}, "Something went wrong"),
+    h("p", { class: "error" }, "This page could not be shown. Please try again later."),
+    h("p", {}, h("a", { href: "./" }, "See all guides")),
+  );
+}
+
 async function start(): Promise<void> {
   const current = route(window.location.search);
   if (current.page === "preview") return showPreview(current.token);
@@ -299,4 +320,12 @@ async function start(): Promise<void> {
   return showList(current.pageNumber);
 }
 
-void start();
+start().catch((error: unknown) => {
+  try {
+    showError(error);
+  } catch {
+    // Not even the message could be built: at least say so and stop announcing a load.
+    main.textContent = "Something went wrong: this page could not be shown.";
+    main.setAttribute("aria-busy", "false");
+  }
+});
