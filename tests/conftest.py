@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests import contract
 from tests.factories import make_pump, make_staff
 
 
@@ -78,3 +79,15 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def _demo_database(django_db_setup, django_db_blocker):
+    with contract.demo_loaded(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def demo(_demo_database, db):
+    """The demo content (call_command("load_demo")), loaded once per test module that asks for it
+    and rolled back at the module's end (tests/contract.py)."""

@@ -268,3 +268,15 @@ def demo_loaded(django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+ROOT = "/api/v1/"
+
+
+def address(template: str, client) -> str:
+    """The first real address of a schema path (the API root, which the schema leaves out, as is)."""
+    return template if template == ROOT else first_address(template, client)
+
+
+def header_set(value: str | None) -> set[str]:
+    return {item.strip().lower() for item in (value or "").split(",") if item.strip()}

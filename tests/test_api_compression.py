@@ -21,11 +21,11 @@ import pytest
 from api import caching
 from cms.wsgi import application
 from tests import contract
+from tests.contract import ROOT, address, header_set
 from tests.test_api_caching import wsgi_get
 
 pytestmark = pytest.mark.django_db
 
-ROOT = "/api/v1/"
 # Bodies at least this long must be compressed when the client accepts it; shorter ones may be
 # (compressing a few hundred bytes saves less than it costs).
 MUST_COMPRESS = 512
@@ -36,25 +36,6 @@ JSON_PATHS = [
     *(t for t in PUBLIC if contract.is_json(contract.media_types(contract.documented(t, 200))[0])),
 ]
 OTHER_PATHS = [t for t in PUBLIC if t not in JSON_PATHS]
-
-
-@pytest.fixture(scope="module")
-def _demo_database(django_db_setup, django_db_blocker):
-    with contract.demo_loaded(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def demo(_demo_database, db):
-    """The demo content (call_command("load_demo")), loaded once for this module."""
-
-
-def address(template: str, client) -> str:
-    return template if template == ROOT else contract.first_address(template, client)
-
-
-def header_set(value: str | None) -> set[str]:
-    return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
 
 
 def decoded(body: bytes, encoding: str | None) -> bytes:

@@ -25,17 +25,6 @@ MISSABLE = [template for template in PUBLIC if contract.missing_address(template
 UNKNOWN_PARAMETER = "no_such_parameter"
 
 
-@pytest.fixture(scope="module")
-def _demo_database(django_db_setup, django_db_blocker):
-    with contract.demo_loaded(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def demo(_demo_database, db):
-    """The demo content (call_command("load_demo")), loaded once for this module."""
-
-
 def media_type(response) -> str:
     return response.get("Content-Type", "").split(";", 1)[0].strip().lower()
 

@@ -21,13 +21,13 @@ from api import caching
 from api.models import ListingVersion, PublicArticle
 from cms.wsgi import application
 from tests import contract
+from tests.contract import ROOT, address, header_set
 from tests.test_api_caching import wsgi_get
 
 pytestmark = pytest.mark.django_db
 
 ALLOWED = "http://localhost:3000"
 DISALLOWED = "https://evil.example"
-ROOT = "/api/v1/"
 TEMPLATES = [ROOT, *(t for t in contract.public_get_templates() if contract.is_public(t))]
 # A missing item or a page past the end of each endpoint, and a path no endpoint serves.
 MISSING = [
@@ -39,25 +39,6 @@ MISSING = [
 @pytest.fixture(autouse=True)
 def _origins(settings):
     settings.CORS_ALLOWED_ORIGINS = [ALLOWED]
-
-
-@pytest.fixture(scope="module")
-def _demo_database(django_db_setup, django_db_blocker):
-    with contract.demo_loaded(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def demo(_demo_database, db):
-    """The demo content (call_command("load_demo")), loaded once for this module."""
-
-
-def address(template: str, client) -> str:
-    return template if template == ROOT else contract.first_address(template, client)
-
-
-def header_set(value: str | None) -> set[str]:
-    return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
 
 
 def assert_cors(headers, url: str, what: str) -> None:
