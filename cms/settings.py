@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "cms",
     "clinics",
+    "media_library",
     "articles",
     "api",
     "django_tasks",
@@ -204,6 +205,15 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploaded images (media_library), through the "default" storage: files under MEDIA_ROOT, served at
+# MEDIA_URL by the web server in production (by Django only in debug: cms/urls.py). S3-compatible
+# storage: django-storages' backend as STORAGES["default"].
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"
+# Upload limits (media_library/uploads.py): bytes of the file, and pixels, checked on the image's
+# header before it is decoded (a decompression bomb claims billions of pixels in a tiny file).
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 
 # Caches: local memory per process by default; Redis (shared by every app server) with REDIS_URL.
 # A dead or hung Redis is a cache miss, never an error: short timeouts, then the cache is skipped

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -18,6 +20,10 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]
+if settings.DEBUG:
+    # Uploaded images, for local work only: in production the web server (or the object storage)
+    # serves MEDIA_URL, with X-Content-Type-Options: nosniff.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "cms.lib.errors.bad_request"
 handler403 = "cms.lib.errors.permission_denied"

@@ -1,10 +1,13 @@
 """Plain factories with deterministic defaults: every test says what it cares about."""
 
 import datetime
+import io
 import itertools
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image as PILImage
 
 from articles import publishing
 from articles.models import (
@@ -20,6 +23,8 @@ from articles.models import (
 )
 from clinics import roles
 from clinics.models import Clinic, ContactLink
+from media_library.models import Image
+from media_library.uploads import process_upload
 
 _sequence = itertools.count(1)
 
@@ -175,3 +180,21 @@ def make_pump(**overrides) -> Article:
     if "risks" not in overrides:
         fields["risks"] = [make_risk(slug="infection", name="Infection")]
     return make_article(**(fields | overrides))
+
+
+def image_bytes(
+    *, size=(60, 40), image_format="PNG", mode="RGB", color=(30, 120, 200), **save_options
+) -> bytes:
+    """A real image file made with Pillow (``save_options`` go to its save: exif, comment...)."""
+    buffer = io.BytesIO()
+    PILImage.new(mode, size, color).save(buffer, image_format, **save_options)
+    return buffer.getvalue()
+
+
+def make_image(*, clinic=None, data=None, name="picture.png", **fields) -> Image:
+    """A library image saved as the admin saves one: through media_library.uploads."""
+    defaults = {"alt_text": "A drawing of the pump under the skin of the belly."}
+    image = Image(clinic=clinic or make_clinic(), **(defaults | fields))
+    process_upload(SimpleUploadedFile(name, data or image_bytes())).apply_to(image)
+    image.save()
+    return image

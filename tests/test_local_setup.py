@@ -255,7 +255,7 @@ def test_the_env_file_is_never_committed():
     assert ".env" in (ROOT / ".gitignore").read_text().splitlines()
 
 
-ENV_CALL = re.compile(r'\benv\.(?:str|bool|int|float|list|json|db)\(\s*"([A-Z0-9_]+)"')
+ENV_CALL = re.compile(r'\benv\.(?:str|bool|int|float|list|json|db|path)\(\s*"([A-Z0-9_]+)"')
 
 
 def test_the_readme_documents_every_environment_variable_the_settings_read():

@@ -1,0 +1,107 @@
+from django import forms
+from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
+
+from clinics.roles import ClinicScopedAdmin
+from media_library.models import Image
+from media_library.uploads import allowed_formats, process_upload
+
+
+class ImageAdminForm(forms.ModelForm):
+    """The upload goes through media_library.uploads: what is saved is its re-encoded copy."""
+
+    class Meta:
+        model = Image
+        fields = ["clinic", "file", "alt_text", "is_decorative", "caption", "credit", "focal_x", "focal_y"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            # The browser's file chooser offers these; the server decides by content anyway.
+            accepted = ",".join(f"image/{name.lower()}" for name in allowed_formats())
+            self.fields["file"].widget.attrs["accept"] = accepted
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            processed = process_upload(upload)
+            processed.apply_to(self.instance)  # width, height, format and size of the new file
+            return processed.content
+        return upload
+
+
+@admin.register(Image)
+class ImageAdmin(ClinicScopedAdmin, admin.ModelAdmin):
+    """The clinics' image libraries: writers and reviewers upload to their clinics' (the data
+    migration grants them), and see no other clinic's images. An uploaded file is not replaced:
+    articles will show it; a better picture is a new upload."""
+
+    form = ImageAdminForm
+    list_display = ["thumbnail", "description", "clinic", "format", "dimensions", "created_at"]
+    list_display_links = ["thumbnail", "description"]
+    list_select_related = ["clinic"]
+    list_filter = ["is_decorative", "needs_alt_text", "format"]
+    search_fields = ["alt_text", "caption", "credit"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            picture = ["clinic", "file"]
+        else:
+            picture = ["preview", "clinic", "dimensions", "format", "file_size", "needs_alt_text"]
+        return [
+            (None, {"fields": picture}),
+            ("For patients", {"fields": ["alt_text", "is_decorative", "caption", "credit"]}),
+            (
+                "Cropping",
+                {
+                    "fields": ["focal_x", "focal_y"],
+                    "description": "Where the subject is: cropped versions of the picture keep it in view.",
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["preview", "clinic", "dimensions", "format", "file_size", "needs_alt_text"]
+
+    @admin.display(description="image")
+    def thumbnail(self, image):
+        return self._img(image, 80)
+
+    @admin.display(description="preview")
+    def preview(self, image):
+        return self._img(image, 400)
+
+    @staticmethod
+    def _img(image, box: int):
+        if not image.file or not image.width or not image.height:
+            return "—"
+        scale = min(1, box / max(image.width, image.height))
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
+            image.file.url,
+            image.alt_text,
+            max(1, round(image.width * scale)),
+            max(1, round(image.height * scale)),
+        )
+
+    @admin.display(description="alt text", ordering="alt_text")
+    def description(self, image):
+        if image.is_decorative:
+            return "(decorative)"
+        return image.alt_text or "(needs alt text)"
+
+    @admin.display(description="size")
+    def dimensions(self, image):
+        return f"{image.width} × {image.height} px"
+
+    @admin.display(description="file size", ordering="byte_size")
+    def file_size(self, image):
+        return f"{image.byte_size / 1024:.0f} KB"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
