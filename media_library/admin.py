@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from clinics.roles import ClinicScopedAdmin
 from media_library.models import Image
@@ -52,6 +52,7 @@ class ImageAdmin(ClinicScopedAdmin, admin.ModelAdmin):
         return [
             (None, {"fields": picture}),
             ("For patients", {"fields": ["alt_text", "is_decorative", "caption", "credit"]}),
+            *([("Renditions", {"fields": ["rendition_list"]})] if obj is not None else []),
             (
                 "Cropping",
                 {
@@ -64,7 +65,7 @@ class ImageAdmin(ClinicScopedAdmin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["preview", "clinic", "dimensions", "format", "file_size", "needs_alt_text"]
+        return ["preview", "clinic", "dimensions", "format", "file_size", "needs_alt_text", "rendition_list"]
 
     @admin.display(description="image")
     def thumbnail(self, image):
@@ -85,6 +86,30 @@ class ImageAdmin(ClinicScopedAdmin, admin.ModelAdmin):
             image.alt_text,
             max(1, round(image.width * scale)),
             max(1, round(image.height * scale)),
+        )
+
+    @admin.display(description="renditions")
+    def rendition_list(self, image):
+        """The smaller copies the worker made (media_library.renditions), read-only."""
+        renditions = list(image.renditions.all())
+        if not renditions:
+            return "None yet: the worker makes them shortly after the upload."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{}: {} × {} px, {}, {} KB</li>",
+                (
+                    (
+                        r.get_kind_display(),
+                        r.width,
+                        r.height,
+                        r.get_format_display(),
+                        f"{r.byte_size / 1024:.0f}",
+                    )
+                    for r in renditions
+                ),
+            ),
         )
 
     @admin.display(description="alt text", ordering="alt_text")

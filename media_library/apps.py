@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 
 
 class MediaLibraryConfig(AppConfig):
@@ -8,6 +8,8 @@ class MediaLibraryConfig(AppConfig):
 
     def ready(self):
         from media_library import receivers
-        from media_library.models import Image
+        from media_library.models import Image, Rendition
 
         post_delete.connect(receivers.delete_file, sender=Image, dispatch_uid="image-file-deleted")
+        post_delete.connect(receivers.delete_file, sender=Rendition, dispatch_uid="rendition-file-deleted")
+        post_save.connect(receivers.enqueue_renditions, sender=Image, dispatch_uid="image-renditions")

@@ -131,3 +131,44 @@ class Image(models.Model):
             raise ValidationError(
                 {"is_decorative": "A decorative image has no alt text: empty the alt text or untick this."}
             )
+
+
+def rendition_path(rendition, filename: str) -> str:
+    # ``filename`` is ours (media_library/renditions.py).
+    return f"renditions/{rendition.image.clinic_id}/{filename}"
+
+
+class Rendition(models.Model):
+    """A smaller copy of an Image, made by media_library.renditions.make_renditions in the worker:
+    one per fixed width and format, and a square thumbnail cropped around the focal point."""
+
+    class Kind(models.TextChoices):
+        WIDTH = "width", "Width"
+        THUMBNAIL = "thumbnail", "Thumbnail"
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+        AVIF = "avif", "AVIF"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=9, choices=Kind.choices)
+    width = models.PositiveIntegerField(help_text="In pixels.")
+    height = models.PositiveIntegerField(help_text="In pixels.")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    file = models.FileField(upload_to=rendition_path, max_length=255)
+    byte_size = models.PositiveIntegerField("file size")
+    # The focal point a thumbnail was cropped around: when the image's moves, the thumbnail is made again.
+    focal_x = models.FloatField(null=True, blank=True)
+    focal_y = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["image", "kind", "width", "format"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "kind", "width", "format"], name="media_library_rendition_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.width} × {self.height} {self.get_format_display()}"
