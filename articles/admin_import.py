@@ -1,6 +1,10 @@
 """The admin pages that import existing documents as draft articles (Markdown, HTML, plain text, Word,
 a WordPress export; several files at once), and the page where the writer confirms or drops the
-rows an import suggested."""
+rows an import suggested.
+
+Pictures come with the documents: chosen with them (picture files among the files), or in a .zip
+with them (articles/importing/archive.py). Every document of the upload can show any of them (by
+file name); a Word file's own pictures come in anyway (articles/importing/pictures.py)."""
 
 import reversion
 from django import forms
@@ -8,17 +12,22 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from articles import importing
-from articles.importing import confirming, report
+from articles.importing import archive, confirming, report
 from articles.models import Article
 from clinics import roles
 from clinics.models import Clinic
 
 # More files at once is a folder's worth: the command (import_article) takes folders.
 MAX_FILES = 20
+# Picture files with the documents (chosen, or in a .zip): each document shows at most
+# importing.MAX_PICTURES of them. Django refuses a request of more than DATA_UPLOAD_MAX_NUMBER_FILES
+# files (100 by default) anyway: more come in a .zip.
+MAX_PICTURE_FILES = 200
 # Posts of a WordPress export imported in one request: ~40 ms each (bench/import_wordpress.py), so
 # about 12 s; a bigger blog goes through the command, which has no request to time out.
 MAX_POSTS_PER_UPLOAD = 300
@@ -53,7 +62,8 @@ class ArticleImportForm(forms.Form):
             f"{importing.MAX_BYTES // (1024 * 1024)} MB each), Word .docx (up to "
             f"{importing.MAX_DOCX_BYTES // (1024 * 1024)} MB), or a WordPress export .xml "
             "(Tools → Export in WordPress: every post and page becomes a draft). At most "
-            f"{MAX_FILES} files at once."
+            f"{MAX_FILES} documents at once. Choose the pictures a Markdown or HTML file shows with it "
+            "(PNG, JPEG, WebP), or put the document and its pictures in one .zip file."
         ),
     )
     clinic = forms.ModelChoiceField(
@@ -89,13 +99,48 @@ class ArticleImportForm(forms.Form):
             )
 
     def clean_document(self):
-        uploads = self.cleaned_data["document"]
-        if len(uploads) > MAX_FILES:
+        """The documents; the pictures that came with them go to cleaned_data["pictures"]."""
+        documents, pictures = [], []
+        # The limits hold for the whole upload: several .zip files chosen together count as one.
+        zipped, unpacked_bytes = 0, 0
+        for upload in self.cleaned_data["document"]:
+            if archive.is_zip_name(upload.name):
+                zipped += upload.size or 0
+                if zipped > archive.MAX_ZIP_BYTES:
+                    raise forms.ValidationError(
+                        f"The .zip files come to more than {filesizeformat(archive.MAX_ZIP_BYTES)}: "
+                        "import them in several goes."
+                    )
+                try:
+                    unpacked = archive.unpack(
+                        _read_zip(upload),
+                        document_limit=importing.max_bytes,
+                        importable=importing.IMPORTABLE_EXTENSIONS,
+                        budget=archive.MAX_UNPACKED_BYTES - unpacked_bytes,
+                    )
+                except importing.ImportRefused as refusal:
+                    raise forms.ValidationError(f"“{upload.name}”: {refusal.reason}") from None
+                unpacked_bytes += sum(file.size for file in unpacked)
+            else:
+                unpacked = [upload]
+            for file in unpacked:
+                (pictures if importing.is_picture_name(file.name) else documents).append(file)
+        if not documents:
             raise forms.ValidationError(
-                f"{len(uploads)} files were chosen; import at most {MAX_FILES} at once (or use the "
+                "Only pictures were chosen: choose the document that shows them too (a Markdown or HTML "
+                "file), or put it in the .zip with them."
+            )
+        if len(documents) > MAX_FILES:
+            raise forms.ValidationError(
+                f"{len(documents)} files were chosen; import at most {MAX_FILES} at once (or use the "
                 "import_article command with a folder)."
             )
-        return uploads
+        if len(pictures) > MAX_PICTURE_FILES:
+            raise forms.ValidationError(
+                f"{len(pictures)} pictures were chosen; at most {MAX_PICTURE_FILES} come with one import."
+            )
+        self.cleaned_data["pictures"] = importing.LocalFiles.from_uploads(pictures)
+        return documents
 
     def clean(self):
         cleaned = super().clean()
@@ -105,7 +150,9 @@ class ArticleImportForm(forms.Form):
             upload = uploads[0]
             if not importing.is_wordpress_export(upload.name, cleaned.get("file_format") or None):
                 try:
-                    cleaned["parsed"] = [_parse(upload, clinic, cleaned.get("file_format") or None)]
+                    cleaned["parsed"] = [
+                        _parse(upload, clinic, cleaned.get("file_format") or None, cleaned.get("pictures"))
+                    ]
                 except importing.ImportRefused as refusal:
                     self.add_error("document", refusal.reason)
         return cleaned
@@ -117,9 +164,20 @@ def _read(upload) -> bytes:
     return upload.read(importing.max_bytes(upload.name) + 1)
 
 
-def _parse(upload, clinic, file_format):
+def _read_zip(upload) -> bytes:
+    upload.seek(0)
+    return upload.read(archive.MAX_ZIP_BYTES + 1)
+
+
+def _parse(upload, clinic, file_format, pictures=None):
     data = _read(upload)
-    return data, importing.parse_document(data, filename=upload.name, file_format=file_format, clinic=clinic)
+    return data, importing.parse_document(
+        data,
+        filename=upload.name,
+        file_format=file_format,
+        clinic=clinic,
+        pictures=pictures if pictures is not None else importing.LocalFiles(),
+    )
 
 
 def import_article_view(request, model_admin):
@@ -157,7 +215,11 @@ def _import_all(request, model_admin, form) -> list[Article] | None:
             if importing.is_wordpress_export(upload.name, file_format):
                 created += _import_wordpress(request, model_admin, upload, clinic, duplicates)
                 continue
-            data, document = parsed[0] if parsed else _parse(upload, clinic, file_format)
+            data, document = (
+                parsed[0]
+                if parsed
+                else _parse(upload, clinic, file_format, form.cleaned_data.get("pictures"))
+            )
             sha256 = importing.document_hash(data, upload.name)
             previous = importing.previous_imports(clinic, [sha256]).get(sha256)
             if previous is not None and duplicates == "skip":

@@ -2,6 +2,10 @@
 articles for a clinic to review. One module per format; what they share is in common.py, how their
 items become a document in assemble.py, and saving in drafts.py.
 
+Pictures (pictures.py): a Word file's own, and the files uploaded with a Markdown or HTML document
+that it shows, become library images of the clinic, flagged as needing alt text, and figures in the
+draft; one that cannot come in is left out and named in the report.
+
 Every path ends in create_draft: never published, sanitised like every editor save (Section.save
 sanitises again), within the editor's limits, and all or nothing: a document that cannot become an
 article raises ImportRefused with the reason, and nothing is saved.
@@ -24,6 +28,14 @@ from articles.importing.docx import MAX_DOCX_BYTES, OLD_WORD_MESSAGE, parse_docx
 from articles.importing.drafts import ImportResult, create_draft, previous_imports, source_hash
 from articles.importing.html import parse_html
 from articles.importing.markdown import parse_markdown
+from articles.importing.pictures import (
+    MAX_PICTURE_BYTES,
+    MAX_PICTURES,
+    LocalFile,
+    LocalFiles,
+    PictureCollector,
+    is_picture_name,
+)
 from articles.importing.plain_text import parse_plain_text
 from articles.importing.text import decode_document
 from articles.importing.wordpress import MAX_EXPORT_BYTES
@@ -34,7 +46,12 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DOCX_BYTES",
     "MAX_SUMMARY",
+    "MAX_PICTURES",
+    "MAX_PICTURE_BYTES",
     "FORMATS",
+    "LocalFile",
+    "LocalFiles",
+    "is_picture_name",
     "ImportContext",
     "ImportRefused",
     "ImportResult",
@@ -84,24 +101,47 @@ def max_bytes(filename: str) -> int:
 
 
 def import_article(
-    data: bytes, *, filename: str, clinic: Clinic, file_format: str | None = None, by=None
+    data: bytes,
+    *,
+    filename: str,
+    clinic: Clinic,
+    file_format: str | None = None,
+    by=None,
+    pictures: LocalFiles | None = None,
 ) -> ImportResult:
     """Parse ``data`` (the bytes of ``filename``) and save it as a draft of ``clinic``.
 
-    ``file_format`` ("md", "html" or "txt") overrides the file name's extension. Raises
-    ImportRefused, having saved nothing, when the document cannot become an article.
+    ``file_format`` ("md", "html" or "txt") overrides the file name's extension. ``pictures``: the
+    picture files that came with the document (see parse_document). Raises ImportRefused, having
+    saved nothing, when the document cannot become an article.
     """
-    document = parse_document(data, filename=filename, file_format=file_format, clinic=clinic)
+    document = parse_document(
+        data, filename=filename, file_format=file_format, clinic=clinic, pictures=pictures
+    )
     return create_draft(
         document, clinic=clinic, by=by, source=PurePath(filename).name, sha256=document_hash(data, filename)
     )
 
 
 def parse_document(
-    data: bytes, *, filename: str, file_format: str | None = None, clinic: Clinic | None = None
+    data: bytes,
+    *,
+    filename: str,
+    file_format: str | None = None,
+    clinic: Clinic | None = None,
+    pictures: LocalFiles | None = None,
 ) -> ParsedDocument:
+    """``pictures``: None to leave pictures out (counted in a note); else the picture files that came
+    with the document (maybe none): a Word file's own pictures are then imported, and a Markdown or
+    HTML file's references to these files (importing/pictures.py). The pictures are checked now;
+    their library images are made by create_draft."""
     chosen_format = detect_format(filename, file_format)
-    context = ImportContext(filename=PurePath(filename).name, clinic_names=clinic_names(clinic))
+    collector = None
+    if pictures is not None and (chosen_format == "docx" or pictures):
+        collector = PictureCollector(files=pictures)
+    context = ImportContext(
+        filename=PurePath(filename).name, clinic_names=clinic_names(clinic), pictures=collector
+    )
     if chosen_format == "docx":
         return parse_docx(data, context)
     return parse_text(decode_document(data), chosen_format, context)

@@ -84,12 +84,12 @@ def assemble(items: list, *, title: str | None = None, context: ImportContext = 
     # Where the summary comes from: the intro, else the first section, else text before the title.
     source = intro or (sections[0][1] if sections else before_title)
     lead = _first_paragraph(source)
-    lead_text = one_line(plain_text(source[lead]))
+    lead_text = "" if _is_figure(source[lead]) else one_line(plain_text(source[lead]))
     summary, is_shortened = _summary(_sentences_before_lead_in(lead_text) or lead_text)
     # A lead-in's list needs its last sentence: the paragraph stays in the body, whole.
     is_shortened = is_shortened or summary != lead_text
     # The summary paragraph stays in the body only if it was shortened, or if it is the only text.
-    if source is intro and not is_shortened and (sections or len(intro) > 1):
+    if source is intro and not is_shortened and (sections or len(intro) > 1) and not _is_figure(intro[lead]):
         intro = intro[:lead] + intro[lead + 1 :]
     if source is intro and len(lead_text) > MAX_SUMMARY:
         notes.append(
@@ -266,7 +266,13 @@ def _first_paragraph(blocks: list[str]) -> int:
     a good candidate has had:"), else the first paragraph, else the first block."""
     paragraphs = [index for index, block in enumerate(blocks) if block.startswith("<p>")]
     sentences = (index for index in paragraphs if _opens_with_sentence(plain_text(blocks[index])))
-    return next(sentences, paragraphs[0] if paragraphs else 0)
+    # A picture's caption is no summary: with no paragraph, the first block that is not a figure.
+    others = (index for index, block in enumerate(blocks) if not _is_figure(block))
+    return next(sentences, paragraphs[0] if paragraphs else next(others, 0))
+
+
+def _is_figure(block: str) -> bool:
+    return block.startswith("<figure>")
 
 
 def _opens_with_sentence(text: str) -> bool:

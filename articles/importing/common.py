@@ -1,7 +1,7 @@
 """What every format's reader shares: the limits, the refusal, the parsed document and its items."""
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
@@ -31,10 +31,13 @@ class ImportRefused(Exception):
 @dataclass(frozen=True)
 class ImportContext:
     """What a reader may know besides the bytes: the file's name (a title can come from it) and the
-    names of the importing clinic (its own closing paragraph is recognised and left out)."""
+    names of the importing clinic (its own closing paragraph is recognised and left out); the
+    collector of the document's pictures (pictures.PictureCollector), None to leave them out with
+    a note."""
 
     filename: str = ""
     clinic_names: tuple[str, ...] = ()
+    pictures: object = field(default=None, compare=False)
 
 
 NO_CONTEXT = ImportContext()
@@ -68,6 +71,9 @@ class ParsedDocument:
     # What the writer should check: a title made up, a long introduction kept as a section...
     notes: tuple[str, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
+    # Pictures to add to the clinic's library when the draft is saved (pictures.PendingPicture):
+    # the sections' figures name them by their placeholder key until then.
+    pictures: tuple = ()
 
 
 class Heading(NamedTuple):

@@ -9,9 +9,16 @@ into plain semantic HTML, which the HTML reader (html.py) turns into an article 
   (no final “.”, “,”, “;” or “:”) and followed by text, is a heading; as the document's first
   paragraph, in a file with no Title or Heading 1, it is the title.
 - Lists (nested too), bold, italic and links are kept; a table row becomes a paragraph of its cells.
-- Images are not imported (yet): they are counted, and a note names them by their description (alt
-  text) so the writer can add them by hand. mammoth's own warnings (styles it does not know) are
-  left out: the writer can do nothing with them.
+- Pictures, when the caller collects them (``context.pictures``: the admin's import page, the
+  import_article command): each embedded picture is read through mammoth's image hook, checked and
+  re-encoded (media_library.uploads.process_upload), and becomes a figure at its place, with
+  Word's Alt Text as its alt unless Word made that up ("... Description automatically generated")
+  or it is a file name. One that cannot come in (an EMF or WMF drawing, a picture linked from
+  outside the file, a damaged or oversized one) is left out and named in the report ("Picture 2
+  (image/x-emf) was not imported: ..."); the rest of the document is imported. See pictures.py.
+  Without a collector (parse_docx alone), pictures are counted, and a note names them by their
+  description so the writer can add them by hand; their bytes are then never unpacked.
+  mammoth's own warnings (styles it does not know) are left out: the writer can do nothing with them.
 
 Refused, with the reason and nothing saved: an old Word .doc file (or a .docx protected with a
 password, which Word stores the same way), a file over MAX_DOCX_BYTES, an empty file, anything that
@@ -25,10 +32,12 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 
 import mammoth
+import mammoth.images
+from django.conf import settings
 
 from articles.importing.common import (
     NO_CONTEXT,
@@ -40,6 +49,7 @@ from articles.importing.common import (
     with_images_note,
 )
 from articles.importing.html import parse_html
+from articles.importing.pictures import PictureCollector, is_picture_name
 
 MAX_DOCX_BYTES = 10 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1_000
@@ -127,26 +137,32 @@ def refuse_old_word_format() -> None:
 def parse_docx(data: bytes, context: ImportContext = NO_CONTEXT) -> ParsedDocument:
     """The article in the Word (.docx) file ``data``; ImportRefused when it cannot be read as one."""
     _refuse_other_formats(data)
-    parts = _verified_parts(data)
+    collector = PictureCollector(word=True) if context.pictures is not None else None
+    parts = _verified_parts(data, with_pictures=collector is not None)
     images = _Images()
     try:
         result = mammoth.convert_to_html(
             io.BytesIO(_rebuilt_zip(parts)),
             style_map=STYLE_MAP,
-            convert_image=images.convert,
+            convert_image=mammoth.images.img_element(collector.word_image) if collector else images.convert,
             # The file's own style map (a part mammoth looks for) would let the file choose our HTML.
             include_embedded_style_map=False,
             external_file_access=False,
         )
+    except ImportRefused:
+        raise  # too many pictures, or too large together
     except Exception:  # mammoth has no error type of its own: a malformed part raises anything
         raise ImportRefused(NOT_WORD_MESSAGE) from None
     markup = _headings_by_shape(_cells_as_lines(result.value))
+    total = collector.count if collector else images.total
     if not _text_of(markup):
-        described = f" (only {_count(images.total, 'image')})" if images.total else ""
+        described = f" (only {_count(total, 'image')})" if total else ""
         raise ImportRefused(
             f"The Word file has no text to import{described}: check it is the right file, with the "
             "article's text typed in (not pictures of text)."
         )
+    if collector is not None:
+        return parse_html(markup, replace(context, pictures=collector))
     document = parse_html(markup, context)
     return with_images_note(document, images.descriptions)
 
@@ -157,8 +173,8 @@ def _refuse_other_formats(data: bytes) -> None:
     if len(data) > MAX_DOCX_BYTES:
         raise ImportRefused(
             f"The Word file is larger than {MAX_DOCX_BYTES // (1024 * 1024)} MB: pictures usually make a "
-            "Word file large, and they are not imported. Save a copy without the pictures, or compress "
-            "them (File → Compress Pictures), then import that."
+            "Word file large. Compress them (File → Compress Pictures), or save a copy without some of "
+            "them, then import that."
         )
     if data.startswith(_OLE2_MAGIC):
         raise ImportRefused(PASSWORD_MESSAGE if _ENCRYPTED_PACKAGE in data else OLD_WORD_MESSAGE)
@@ -169,7 +185,7 @@ def _refuse_other_formats(data: bytes) -> None:
         raise ImportRefused(NOT_WORD_MESSAGE)
 
 
-def _verified_parts(data: bytes) -> dict[str, bytes]:
+def _verified_parts(data: bytes, *, with_pictures: bool = False) -> dict[str, bytes]:
     """{name: content} of the file's XML parts, once the whole zip is known to be safe to unpack.
 
     Declared sizes are checked first, from the zip's directory, before anything is unpacked. They
@@ -178,7 +194,10 @@ def _verified_parts(data: bytes) -> dict[str, bytes]:
     zip rebuilt in memory from these verified parts only, never the original: it cannot unpack an
     entry nobody measured, and the parts it gets are exactly the ones scanned for a DTD. Pictures
     and other binary entries are neither unpacked nor passed on: images are counted from the
-    document's XML, and their bytes are not needed."""
+    document's XML, and their bytes are not needed. ``with_pictures``: the pictures are passed on
+    too (an entry with a picture's extension, or under word/media/), each read with a cap
+    (IMAGE_MAX_BYTES; a larger one is left out, and reported by the image hook as missing); fonts,
+    embedded objects and macros never are."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
@@ -222,6 +241,11 @@ def _verified_parts(data: bytes) -> dict[str, bytes]:
 
         parts, total = {}, 0
         for entry in entries:
+            if with_pictures and not entry.is_dir() and _is_picture_entry(entry.filename):
+                picture = _bounded_picture_read(archive, entry)
+                if picture is not None:
+                    parts[entry.filename] = picture
+                continue
             if entry.is_dir() or not _XML_PART.search(entry.filename):
                 continue
             content = _bounded_read(archive, entry)
@@ -256,6 +280,23 @@ def _bounded_read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
     if len(content) > entry.file_size:
         raise ImportRefused(NOT_WORD_MESSAGE)  # unpacked to more than it declared
     return content
+
+
+def _is_picture_entry(name: str) -> bool:
+    return not _XML_PART.search(name) and (name.startswith("word/media/") or is_picture_name(name))
+
+
+def _bounded_picture_read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes | None:
+    """A picture's bytes, or None when too large or unreadable (the image hook then reports it)."""
+    limit = settings.IMAGE_MAX_BYTES
+    if entry.file_size > limit:
+        return None
+    try:
+        with archive.open(entry) as part:
+            content = part.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
+        return None
+    return content if len(content) <= min(limit, entry.file_size) else None
 
 
 def _xml_part_too_large(name: str) -> str:

@@ -1,7 +1,11 @@
 """A parsed document saved as a draft article of a clinic: all or nothing, never published, with a
-record of its source (so importing it again is noticed) and the suggestions the writer confirms."""
+record of its source (so importing it again is noticed) and the suggestions the writer confirms.
+The document's pictures become library images of the clinic in the same transaction: a refused
+draft leaves no image row, and the files written for them are deleted."""
 
+import contextlib
 import hashlib
+import html
 from dataclasses import dataclass
 
 import reversion
@@ -9,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from articles import receivers
+from articles import figures, receivers
 from articles.importing.common import MAX_SLUG, ImportRefused, ParsedDocument, Suggestion
 from articles.models import Article, ImportedSource, ImportSuggestion, Section
 from clinics.models import Clinic
+from media_library.models import Image
 
 FALLBACK_SLUG = "imported-article"
 # After this many slugs taken under our feet, something else is wrong.
@@ -30,6 +35,10 @@ class ImportResult:
     left_out: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
+    # Library images made for the document's pictures (each flagged needs_alt_text), and how many
+    # of them have alt text from the document on their figures.
+    images: tuple = ()
+    images_with_alt: int = 0
 
     @property
     def slug_changed(self) -> bool:
@@ -94,12 +103,15 @@ def create_draft(
     ]
     for suggestion in suggestions:
         _validate(suggestion, f"The suggestion “{suggestion.text}”", exclude=["article"])
+    stored_files: list = []  # (storage, name) of each picture's file written
+    images: list[Image] = []
     try:
         with transaction.atomic(), reversion.create_revision():
             if by is not None:
                 reversion.set_user(by)
             reversion.set_comment(f"Imported from {source}" if source else "Imported")
             article = _insert_with_free_slug(fields, wanted_slug)
+            images = _save_pictures(document, sections, clinic, by, stored_files)
             with receivers.grades_once():  # the article's grades once, not once per section
                 for section in sections:
                     section.article = article
@@ -115,9 +127,16 @@ def create_draft(
                     article=article,
                     imported_by=by if by is not None and by.pk else None,
                 )
-    except ValidationError as error:
-        # Section.save checks again what _validate checked: all rolled back, nothing half-saved.
-        raise ImportRefused(f"The document is not valid: {' '.join(error.messages)}") from None
+    except BaseException as error:
+        # Rolled back: the pictures' rows are gone, and so are their files, deleted here. (Should a
+        # caller's own transaction around this one roll back later, the files written stay in
+        # storage, unreferenced: harmless, and no row ever names them.)
+        _delete_files(stored_files)
+        if isinstance(error, ValidationError):
+            # Section.save checks again what _validate checked: all rolled back, nothing half-saved.
+            raise ImportRefused(f"The document is not valid: {' '.join(error.messages)}") from None
+        raise
+    used = {reference.image_id for section in sections for reference in figures.references(section.body)}
     return ImportResult(
         article=article,
         slug=article.slug,
@@ -128,7 +147,51 @@ def create_draft(
         left_out=document.left_out,
         notes=document.notes,
         suggestions=document.suggestions,
+        images=tuple(image for image in images if image.pk in used),
+        images_with_alt=len(
+            {ref.image_id for section in sections for ref in figures.references(section.body) if ref.alt}
+        ),
     )
+
+
+def _save_pictures(document: ParsedDocument, sections: list[Section], clinic, by, stored_files) -> list:
+    """The document's pictures as new library images of ``clinic`` (flagged needs_alt_text), and
+    each section's figures pointed at them: a figure's placeholder key becomes its image's id. A
+    figure naming anything else (a ``data-file`` the document carried) is dropped: an import only
+    ever shows the pictures it brought."""
+    referenced = {
+        reference.image_id for section in sections for reference in figures.references(section.body)
+    }
+    ids, images = {}, []
+    for picture in document.pictures:
+        if picture.key not in referenced:
+            continue  # its figure went with a block the document left out
+        image = Image(clinic=clinic, alt_text="", needs_alt_text=True)
+        if by is not None and by.pk:
+            image.created_by = by
+        picture.processed.content.seek(0)
+        picture.processed.apply_to(image)
+        image.save()
+        stored_files.append((image.file.storage, image.file.name))
+        ids[picture.key] = image.pk
+        images.append(image)
+
+    def render(reference: figures.FigureRef) -> str:
+        if reference.image_id not in ids:
+            return ""
+        alt = f' alt="{html.escape(reference.alt, quote=True)}"' if reference.alt else ""
+        caption = f"<figcaption>{reference.caption_html}</figcaption>" if reference.caption_html else ""
+        return f'<figure><img{alt} data-file="{ids[reference.image_id]}">{caption}</figure>'
+
+    for section in sections:
+        section.body = figures.replace(section.body, render)
+    return images
+
+
+def _delete_files(stored: list) -> None:
+    for storage, name in stored:
+        with contextlib.suppress(Exception):  # a file left behind is harmless; the refusal matters
+            storage.delete(name)
 
 
 def _validate(instance, label: str, **options) -> None:

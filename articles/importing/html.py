@@ -25,6 +25,7 @@ from articles.importing.common import (
     sanitized_block,
     with_images_note,
 )
+from articles.importing.pictures import with_pictures
 from articles.rich_text import ALLOWED_TAGS
 
 # The HTML reader's scanning, in characters, may reach this many times the input's length (plus a
@@ -166,9 +167,12 @@ class _EventCollector(HTMLParser):
         self._append(_Event("data", text=data))
 
 
-def html_items(source: str, images: list[str] | None = None, *, page: bool = True) -> list:
+def html_items(source: str, images: list[str] | None = None, *, page: bool = True, pictures=None) -> list:
     """The headings and blocks of ``source``; with ``images``, the alt text of each image in the
-    content is appended to it ("" for none): images are not imported yet, so they are reported.
+    content is appended to it ("" for none), for a note. With ``pictures`` (a
+    pictures.PictureCollector), each image is looked up there instead, and one it takes becomes a
+    figure block of its own, right after the block (or heading) it was in. The document's own
+    ``<img>`` never reaches the HTML: a ``data-file`` in it would name another clinic's picture.
     ``page``: a whole web page, whose navigation, asides and footer are the site's, not the
     article's; False for an article's own HTML (a WordPress post), where they are its text."""
     collector = _EventCollector(budget=HTML_WORK_FLOOR + HTML_WORK_PER_CHARACTER * len(source))
@@ -179,8 +183,14 @@ def html_items(source: str, images: list[str] | None = None, *, page: bool = Tru
         raise ImportRefused(refusal.reason) from None
     builder = _BodyBuilder()
     for event in _content_events(collector.events, page=page):
-        if event.kind == "start" and event.tag == "img" and images is not None:
-            images.append(one_line(dict(event.attrs).get("alt") or ""))
+        if event.kind == "start" and event.tag == "img":
+            if pictures is not None:
+                figure = pictures.figure_for(dict(event.attrs))
+                if figure is not None:
+                    builder.figure(figure)
+            elif images is not None:
+                images.append(one_line(dict(event.attrs).get("alt") or ""))
+            continue
         if event.kind == "start":
             builder.start(event.tag, event.attrs)
         elif event.kind == "end":
@@ -257,6 +267,14 @@ class _BodyBuilder:
     # Nestable tags open in the current block, and those dropped for being too deep.
     nested: Counter = field(default_factory=Counter)
     too_deep: Counter = field(default_factory=Counter)
+    # Figures met inside the open heading, block or inline run: added right after it.
+    pending_figures: list[str] = field(default_factory=list)
+
+    def figure(self, markup: str) -> None:
+        if self.heading is not None or self.block is not None or self.loose:
+            self.pending_figures.append(markup)
+        else:
+            self._add([markup])
 
     def start(self, tag: str, attrs: tuple) -> None:
         if tag in _SECTION_HEADINGS:
@@ -336,16 +354,24 @@ class _BodyBuilder:
             if text:  # an empty heading (an image, say) starts nothing: its text joins the section above
                 self.items.append(Heading(text))
             self.heading = None
+        self._add_pending_figures()
+
+    def _add_pending_figures(self) -> None:
+        figures, self.pending_figures = self.pending_figures, []
+        for markup in figures:
+            self._add([markup])
 
     def _end_block(self) -> None:
         if self.block is not None:
             self._add(["".join(self.block.parts), _BLOCKS[self.block.tag][1]])
             self.block = None
+        self._add_pending_figures()
 
     def _end_loose(self) -> None:
         if self.loose:
             self._add(["<p>", *self.loose, "</p>"])
             self.loose = []
+        self._add_pending_figures()
 
     def _add(self, parts: list[str]) -> None:
         self.nested.clear()
@@ -386,5 +412,8 @@ class _BodyBuilder:
 
 
 def parse_html(text: str, context: ImportContext = NO_CONTEXT) -> ParsedDocument:
+    if context.pictures is not None:
+        items = html_items(text, pictures=context.pictures)
+        return with_pictures(assemble(items, context=context), context.pictures)
     images: list[str] = []
     return with_images_note(assemble(html_items(text, images), context=context), images)

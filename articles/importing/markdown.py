@@ -18,6 +18,7 @@ from articles.importing.common import (
     with_images_note,
 )
 from articles.importing.html import html_items
+from articles.importing.pictures import with_pictures
 from articles.rich_text import plain_text, sanitize_rich_text
 
 # Characters that make markdown-it try its inline rules (its "terminators": *_[]<`! and the like)
@@ -48,13 +49,19 @@ def parse_markdown(text: str, context: ImportContext = NO_CONTEXT) -> ParsedDocu
         )
     title, body = _front_matter_title(text)
     images: list[str] = []
-    items = html_items(_markdown.render(body), images)
+    pictures = context.pictures
+    items = html_items(_markdown.render(body), images, pictures=pictures)
     if title is None and not any(isinstance(item, Heading) for item in items):
         lines = body.strip().split("\n", 1)
         title = plain_text(sanitize_rich_text(_markdown.renderInline(lines[0].strip())))
         images.clear()
-        items = html_items(_markdown.render(lines[1] if len(lines) > 1 else ""), images)
-    return with_images_note(assemble(items, title=title, context=context), images)
+        if pictures is not None:
+            pictures.reset()  # read again: what was checked is kept, not checked twice
+        items = html_items(_markdown.render(lines[1] if len(lines) > 1 else ""), images, pictures=pictures)
+    document = assemble(items, title=title, context=context)
+    if pictures is not None:
+        return with_pictures(document, pictures)
+    return with_images_note(document, images)
 
 
 def _front_matter_title(text: str) -> tuple[str | None, str]:

@@ -15,6 +15,8 @@ def _quoted(texts) -> str:
 def result_lines(result: ImportResult) -> list[tuple[str, str]]:
     """What the writer should know about one import, after the line that says it was imported."""
     lines = [("warning", note) for note in result.notes]
+    if result.images:
+        lines.append(("warning", pictures_line(len(result.images), result.images_with_alt)))
     if result.slug_changed:
         lines.append(
             (
@@ -50,6 +52,20 @@ def result_lines(result: ImportResult) -> list[tuple[str, str]]:
             )
         )
     return lines
+
+
+def pictures_line(added: int, with_alt: int) -> str:
+    """What the writer is told of the pictures an import added to the clinic's library."""
+    pictures = "1 picture" if added == 1 else f"{added} pictures"
+    line = (
+        f"Added {pictures} to the clinic's image library, marked as needing alt text. Each needs alt "
+        "text (what it shows, for patients who cannot see it) before the article can be published: "
+        "describe it in the image library or in its figure, or mark it decorative."
+    )
+    if with_alt:
+        which = "1 figure has" if with_alt == 1 else f"{with_alt} figures have"
+        line += f" {which} alt text from the document: check it says what the picture shows."
+    return line
 
 
 def duplicate_line(name: str, previous: ImportedSource) -> str:

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         "WordPress export (.xml, every post and page). Give several files, or a folder (every document "
         "in it and its subfolders). The first heading becomes the title, each further heading a section. "
         "Nothing is published; a refused document saves nothing, and the others are still imported. "
-        "A file imported into the clinic before is skipped unless --duplicates=new."
+        "A file imported into the clinic before is skipped unless --duplicates=new. Pictures: a Word "
+        "file's own, and those a Markdown or HTML file shows that are in its folder (or a folder under "
+        "it, or named on the command line), go to the clinic's image library, needing alt text."
     )
 
     def add_arguments(self, parser):
@@ -38,7 +40,14 @@ class Command(BaseCommand):
             owner = Clinic.objects.get(slug=clinic)
         except Clinic.DoesNotExist:
             raise CommandError(f"Not imported: there is no clinic with the slug “{clinic}”.") from None
+        named_pictures = [Path(name) for name in paths if _is_named_picture(Path(name))]
+        paths = [name for name in paths if not _is_named_picture(Path(name))]
+        if not paths:
+            raise CommandError(
+                "Not imported: only pictures were named; name the document that shows them too."
+            )
         files = _files(paths)
+        self.named_pictures = named_pictures
         if len(paths) == 1 and not Path(paths[0]).is_dir():
             # One file: a refusal is the command's error, as it always was.
             self._import(files[0], owner, file_format, duplicates, fail=True)
@@ -73,7 +82,11 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(report.duplicate_line(path.name, previous)))
                 return "skipped"
             document = importing.parse_document(
-                data, filename=path.name, file_format=file_format, clinic=owner
+                data,
+                filename=path.name,
+                file_format=file_format,
+                clinic=owner,
+                pictures=_pictures_near(path, getattr(self, "named_pictures", [])),
             )
             result = importing.create_draft(document, clinic=owner, source=path.name, sha256=sha256)
         except (importing.ImportRefused, CommandError) as refusal:
@@ -116,6 +129,43 @@ def _files(paths: list[str]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+# Pictures looked for next to a document: in its folder and folders under it, this deep, and at most
+# this many entries looked at (a document in a home folder must not make the command walk the disk).
+PICTURE_FOLDER_DEPTH = 2
+MAX_ENTRIES_LOOKED_AT = 2_000
+
+
+def _is_named_picture(path: Path) -> bool:
+    return importing.is_picture_name(path.name) and not path.is_dir()
+
+
+def _pictures_near(document: Path, named: list[Path]) -> importing.LocalFiles:
+    """The picture files a document may show: those named on the command line, and those in its
+    folder and the folders under it (hidden ones left out)."""
+    found, looked_at = list(named), 0
+    folder = document.parent
+    pending = [(folder, 0)]
+    while pending and looked_at < MAX_ENTRIES_LOOKED_AT:
+        current, depth = pending.pop(0)
+        try:
+            children = sorted(current.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            looked_at += 1
+            if looked_at > MAX_ENTRIES_LOOKED_AT or child.name.startswith("."):
+                continue
+            if child.is_dir() and not child.is_symlink():
+                if depth < PICTURE_FOLDER_DEPTH:
+                    pending.append((child, depth + 1))
+            elif child.is_file() and importing.is_picture_name(child.name):
+                found.append(child)
+    unique = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return importing.LocalFiles.from_paths(list(unique.values()))
 
 
 def _read(path: Path) -> bytes:
