@@ -1,5 +1,7 @@
 """Demo content for Careleaf: one pain clinic, its conditions, risks and patient-education articles."""
 
+from articles.management.commands._demo_images import LEAD_FOCAL_POINT, pump_diagram, pump_lead_image
+
 CLINIC = {
     "slug": "lafayette-pain-care",
     "name": "Lafayette Pain Care",
@@ -553,4 +555,40 @@ REFERENCES = {
             "accessed_on": "2026-11-20",
         },
     ],
+}
+
+# Pictures drawn for the demo (_demo_images.py), put in the clinic's image library. Each is found
+# again by its credit and caption in the demo clinic: load_demo never makes it twice.
+PICTURE_CREDIT = "Drawing: Careleaf demo"
+PICTURES = {
+    "intrathecal-pump-implant": {
+        # At the top of the article; the focal point is the pump, kept in view by cropped thumbnails.
+        "lead_image": {
+            "draw": pump_lead_image,
+            "file_name": "intrathecal-pump-banner.png",
+            "alt_text": (
+                "A round, flat pump about the size of a hockey puck, with a small refill port in its "
+                "center. A thin tube curves away from its edge."
+            ),
+            "caption": "An intrathecal pump is about the size of a hockey puck.",
+            "focal_point": LEAD_FOCAL_POINT,
+        },
+        # In the section (by heading) that says where the pump and its tube go.
+        "figures": [
+            {
+                "section": "What is an intrathecal pump?",
+                "draw": pump_diagram,
+                "file_name": "intrathecal-pump-diagram.png",
+                "alt_text": (
+                    "Side view of the lower body. The round pump sits just under the skin of the belly. "
+                    "A thin tube runs from it around the side to the back, goes in between two bones "
+                    "of the spine, and ends in the fluid-filled space around the spinal cord."
+                ),
+                "caption": (
+                    "The pump sits under the skin of your belly. A thin tube carries the medicine "
+                    "around your side to the space around your spinal cord."
+                ),
+            },
+        ],
+    },
 }

@@ -5,12 +5,14 @@ from collections import Counter
 import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import format_html
 from reversion.models import Revision, Version
 
-from articles import publishing
+from articles import figures, publishing, snapshots
 from articles.management.commands import _demo_content as demo
 from articles.models import (
     Article,
@@ -27,8 +29,11 @@ from articles.models import (
     Section,
 )
 from articles.states import State
+from articles.workflow import state_of
 from clinics import roles
 from clinics.models import Clinic, ContactLink
+from media_library.models import Image
+from media_library.uploads import process_upload
 
 # Staff accounts to try the editorial roles with, made alongside the admin.
 DEMO_ROLE_USERS = [("writer", "Writer"), ("reviewer", "Clinical reviewer")]
@@ -37,12 +42,15 @@ PUBLISHED_AGO = datetime.timedelta(days=2)
 SCHEDULED_AHEAD = datetime.timedelta(days=7)
 REVIEWED_AGO = datetime.timedelta(days=30)
 ORDER_STEP = datetime.timedelta(hours=1)
+# The comment of the version load_demo saves of each article it creates.
+DEMO_COMMENT = "Demo content"
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo clinic (Lafayette Pain Care) and its articles. Safe to run again: what "
-        "exists already is left exactly as staff edited it; only missing items are created."
+        "Load the demo clinic (Lafayette Pain Care), its articles and their pictures. Safe to run "
+        "again: what exists already is left exactly as staff edited it; only missing items are "
+        "created (the pictures, too, are added only to an article nobody has edited since)."
     )
 
     def add_arguments(self, parser):
@@ -99,7 +107,7 @@ def _credit_demo_drafts(writer) -> None:
     )
     Revision.objects.filter(
         user__isnull=True,
-        comment="Demo content",
+        comment=DEMO_COMMENT,
         version__content_type=ContentType.objects.get_for_model(Article),
         version__object_id__in=[str(pk) for pk in drafts.values_list("pk", flat=True)],
     ).update(user=writer)
@@ -108,9 +116,11 @@ def _credit_demo_drafts(writer) -> None:
 @transaction.atomic
 def load_demo_content(*, now: datetime.datetime) -> list[str]:
     """Create whatever demo rows are missing; return the kind of each thing created."""
-    if Clinic.objects.filter(slug=demo.CLINIC["slug"]).exists():
-        # Loaded before: what staff edited or deleted since stays that way.
-        return []
+    clinic = Clinic.objects.filter(slug=demo.CLINIC["slug"]).first()
+    if clinic is not None:
+        # Loaded before: what staff edited or deleted since stays that way. Only the pictures that
+        # came after are added, to the articles still exactly as the demo made them.
+        return _add_pictures_to_untouched_articles(clinic, now=now)
     created = ["clinic"]
     clinic = Clinic.objects.create(**demo.CLINIC)
     for position, link in enumerate(demo.CONTACT_LINKS, start=1):
@@ -130,7 +140,9 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
         # The first article (the clinic's flagship) is the newest, so it leads the list.
         with reversion.create_revision():
             article = _create_article(spec, clinic, conditions, risks, reviewer, now=now - order * ORDER_STEP)
-            reversion.set_comment("Demo content")
+            # In the version that is approved below: the live article shows them from the start.
+            created += _add_pictures(article)
+            reversion.set_comment(DEMO_COMMENT)
         if article.status == Article.Status.PUBLISHED:
             # Approved as it stands, that saved version: the public API serves it.
             version = Version.objects.get_for_object(article).first()
@@ -184,6 +196,101 @@ def _create_article(spec, clinic, conditions, risks, reviewer, *, now):
             note="Demo content",
         )
     return article
+
+
+def _add_pictures(article) -> list[str]:
+    """Put the demo's drawings for ``article`` in its clinic's library, make the first its lead
+    image and add the figures to their sections, as the editor stores them (articles/figures.py:
+    no alt on the <img>, so the library's alt text applies). Saves the working copy only."""
+    spec = demo.PICTURES.get(article.slug)
+    if spec is None:
+        return []
+    lead = spec["lead_image"]
+    article.lead_image = _library_image(article.clinic, lead)
+    sections = {section.heading: section for section in article.sections.all()}
+    for figure in spec["figures"]:
+        image = _library_image(article.clinic, figure)
+        section = sections[figure["section"]]
+        section.body += format_html(
+            '<figure><img data-file="{}"><figcaption>{}</figcaption></figure>', image.pk, figure["caption"]
+        )
+        section.save()  # sanitised and canonicalised as any save is
+    article.save()
+    return ["image"] * (1 + len(spec["figures"]))
+
+
+def _library_image(clinic, spec) -> Image:
+    """A new library image of the drawing in ``spec``, uploaded as the admin uploads one."""
+    focal_x, focal_y = spec.get("focal_point", (0.5, 0.5))
+    image = Image(
+        clinic=clinic,
+        alt_text=spec["alt_text"],
+        caption=spec["caption"],
+        credit=demo.PICTURE_CREDIT,
+        focal_x=round(focal_x, 3),
+        focal_y=round(focal_y, 3),
+    )
+    process_upload(SimpleUploadedFile(spec["file_name"], spec["draw"]())).apply_to(image)
+    image.save()
+    return image
+
+
+def _demo_pictures_exist(clinic, spec) -> bool:
+    captions = [spec["lead_image"]["caption"], *(figure["caption"] for figure in spec["figures"])]
+    return Image.objects.filter(clinic=clinic, credit=demo.PICTURE_CREDIT, caption__in=captions).exists()
+
+
+def _add_pictures_to_untouched_articles(clinic, *, now) -> list[str]:
+    """For a demo loaded before it had pictures: give them to each of its articles that is live
+    exactly as load_demo made it, through the usual path (the working copy is edited, then that
+    version is approved and published). An article anyone edited, or whose pictures exist in the
+    library already (even if staff took them out of the article), is left alone."""
+    created = []
+    for slug, spec in demo.PICTURES.items():
+        article = Article.objects.filter(slug=slug, clinic=clinic).first()
+        if article is None or _demo_pictures_exist(clinic, spec) or not _as_demo_made_it(article, now):
+            continue
+        with reversion.create_revision():
+            created += _add_pictures(article)
+            reversion.set_comment("Demo content: pictures added")
+        # Edited: the approved version stays live until the changes are approved.
+        Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+        _record_step(article, "edit", State.LIVE, State.LIVE_WITH_CHANGES)
+        # Approved and published as it now stands.
+        article.refresh_from_db()
+        article.status = Article.Status.PUBLISHED
+        with reversion.create_revision():
+            article.save()
+            reversion.set_comment("Approved and published (now)")
+        version = Version.objects.get_for_object(article).first()
+        publishing.publish(article, revision_id=version.revision_id)
+        _record_step(article, "publish", State.LIVE_WITH_CHANGES, State.LIVE)
+    return created
+
+
+def _as_demo_made_it(article, now) -> bool:
+    """Live, with no version but load_demo's, and the working copy the same as what is live."""
+    versions = list(Version.objects.get_for_object(article).select_related("revision")[:2])
+    if len(versions) != 1 or versions[0].revision.comment != DEMO_COMMENT:
+        return False
+    if article.status != Article.Status.PUBLISHED or state_of(article, now) != State.LIVE:
+        return False
+    live = article.publications.visible(now).first()
+    working = snapshots.of_working_copy(article)
+    if working.article.lead_image_id or any(figures.references(s.body) for s in working.sections):
+        return False
+    return snapshots.same_content(working, snapshots.from_content(live.content))
+
+
+def _record_step(article, action, from_state, to_state) -> None:
+    ArticleTransition.objects.create(
+        article=article,
+        actor_name="load_demo",
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note="Demo content: pictures added",
+    )
 
 
 def published_at_for_state(state: str, now: datetime.datetime) -> datetime.datetime | None:
