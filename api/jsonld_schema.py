@@ -170,6 +170,20 @@ NODES = {
         },
         ["@type", "name", "url"],
     ),
+    "ImageObject": _node(
+        "A picture of the article (the lead image first), as approved with this version.",
+        {
+            "@type": _type("ImageObject"),
+            "contentUrl": _text("The largest JPEG copy's address.", format="uri"),
+            "url": _text("The same address.", format="uri"),
+            "width": {"type": "integer", "description": "In pixels."},
+            "height": {"type": "integer", "description": "In pixels."},
+            "caption": _text("The picture's caption in the library."),
+            "description": _text("Its alt text (none for a decorative picture)."),
+            "creditText": _text("Who made the picture."),
+        },
+        ["@type", "contentUrl", "url", "width", "height"],
+    ),
     "MedicalWebPage": _node(
         "The article's page on the clinic's site; also an FAQPage when a section heading is a question.",
         {
@@ -189,7 +203,7 @@ NODES = {
             "url": _text("The page's address (the article's page_url).", format="uri"),
             "name": _text("The article's title."),
             "description": _text("The article's summary."),
-            "inLanguage": _text('A BCP 47 language tag, e.g. "en-US".'),
+            "inLanguage": _text('The article\'s language, a BCP 47 tag, e.g. "en-US" or "es".'),
             "medicalAudience": _ref("MedicalAudience"),
             "publisher": {**_ref("NodeReference"), "description": "The clinic node."},
             "datePublished": _text(
@@ -205,6 +219,8 @@ NODES = {
             ),
             "mainEntity": _list(_ref("Question"), "The sections whose headings are questions."),
             "citation": _list(_ref("CreativeWork"), "The article's sources, in order."),
+            "image": _list(_ref("ImageObject"), "The lead image, then the pictures in the sections."),
+            "primaryImageOfPage": _ref("ImageObject"),
         },
         [
             "@type",

@@ -76,6 +76,9 @@ class PublicArticle(models.Model):
     risks = models.ManyToManyField(
         "articles.Risk", through="PublicArticleRisk", related_name="public_articles"
     )
+    images = models.ManyToManyField(
+        "media_library.Image", through="PublicArticleImage", related_name="public_articles"
+    )
     # What the JSON says, and what ordering and date filters use.
     published_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -173,3 +176,20 @@ class PublicArticleRisk(models.Model):
 
     def __str__(self):
         return f"risk {self.risk_id} of {self.public_article_id}"
+
+
+class PublicArticleImage(models.Model):
+    """A library picture a live or scheduled publication shows. PROTECT: a picture patients can see
+    cannot be deleted from under them; the row goes when the publication ends. Also how the
+    pictures' new renditions reach the JSON that shows them (api/receivers.py)."""
+
+    public_article = models.ForeignKey(PublicArticle, on_delete=models.CASCADE, related_name="+")
+    image = models.ForeignKey("media_library.Image", on_delete=models.PROTECT, related_name="public_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["public_article", "image"], name="api_publicarticleimage_unique")
+        ]
+
+    def __str__(self):
+        return f"image {self.image_id} of {self.public_article_id}"

@@ -21,6 +21,7 @@ from api.models import (
     ListingVersion,
     PublicArticle,
     PublicArticleCondition,
+    PublicArticleImage,
     PublicArticleRisk,
     PublicDocument,
     visible_q,
@@ -145,7 +146,7 @@ def _create_rows(publications, last_modified: dict, now) -> None:
         batch = publications[start : start + BATCH]
         snaps = [snapshot_of(publication) for publication in batch]
         rendering.attach_vocabulary(snaps)
-        rows, documents, conditions, risks = [], [], [], []
+        rows, documents, conditions, risks, images = [], [], [], [], []
         for publication, snap in zip(batch, snaps, strict=True):
             article = snap.article
             condition_ids = list(dict.fromkeys(link.condition_id for link in snap.conditions))
@@ -182,10 +183,15 @@ def _create_rows(publications, last_modified: dict, now) -> None:
             risks += [
                 PublicArticleRisk(public_article_id=publication.pk, risk_id=risk_id) for risk_id in risk_ids
             ]
+            images += [
+                PublicArticleImage(public_article_id=publication.pk, image_id=image_id)
+                for image_id in snap.images
+            ]
         PublicArticle.objects.bulk_create(rows)
         PublicDocument.objects.bulk_create(documents)
         PublicArticleCondition.objects.bulk_create(conditions)
         PublicArticleRisk.objects.bulk_create(risks)
+        PublicArticleImage.objects.bulk_create(images)
 
 
 def _stamped(previous, moment) -> dict:

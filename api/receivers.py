@@ -22,6 +22,7 @@ from api.versions import bump_listing_version, lock_listing_version
 from articles.models import Condition, Publication, Reviewer, Risk
 from articles.signals import publications_changed
 from clinics.models import Clinic, ContactLink
+from media_library import signals as media_signals
 
 
 def publication_changed(sender, article_ids, **kwargs):
@@ -142,6 +143,25 @@ def clinic_saving(sender, instance, raw=False, **kwargs):
         instance._public_before = old
 
 
+@transaction.atomic
+def renditions_made(sender, image_id, **kwargs):
+    """The worker made a picture's renditions: the public rows that show it render again with
+    them (srcset, sources), under new ETags; lists too when a visible one shows it (its lead image
+    is in list items). Nothing patients read changed: no event is announced."""
+    lock_listing_version()
+    rows = PublicArticle.objects.filter(images=image_id)
+    article_ids = list(rows.values_list("publication__article_id", flat=True))
+    if not article_ids:
+        return
+    visible = rows.filter(visible_q(timezone.now())).exists()
+    publications.mark_stale(rows)
+    if visible:
+        bump_listing_version()
+    purging.purge_after_commit(
+        [*(cache_tags.article(article_id) for article_id in article_ids), cache_tags.ARTICLES]
+    )
+
+
 def build_missing_rows(sender, app_config=None, using="default", **kwargs):
     """After migrate: public rows for publications that have none (the migration that created
     publications cannot render JSON with code that may have changed since), and JSON for rows whose
@@ -171,3 +191,4 @@ def connect() -> None:
     pre_save.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-saving")
     pre_delete.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-deleting")
     post_migrate.connect(build_missing_rows, dispatch_uid="api-build-missing-rows")
+    media_signals.renditions_made.connect(renditions_made, dispatch_uid="api-renditions-made")

@@ -9,7 +9,7 @@ host name (with_origin() puts the request's in).
 import orjson
 
 from api.serializers import ArticleDetailSerializer, ArticleSerializer
-from articles import snapshots
+from articles import accessibility, pictures, snapshots
 from articles.models import Reviewer
 from articles.snapshots import Snapshot
 from clinics.models import Clinic
@@ -31,9 +31,13 @@ class _PlaceholderRequest:
 PLACEHOLDER_CONTEXT = {"request": _PlaceholderRequest()}
 
 
-def attach_vocabulary(snaps: list[Snapshot], *, deleted_topics_shown: bool = False) -> None:
+def attach_vocabulary(
+    snaps: list[Snapshot], *, deleted_topics_shown: bool = False, origin: str = PLACEHOLDER_ORIGIN
+) -> None:
     """Give each snapshot's article today's clinic (with contact links), reviewer, conditions and
-    risks, and let it serve its children as a prefetch would: four queries for any number.
+    risks, its pictures (articles/pictures.py: addresses under ``origin``), and let it serve its
+    children as a prefetch would: five queries for any number (six when a snapshot has no
+    approved copy of its pictures: a preview).
 
     The public side leaves out a condition or risk deleted since; a preview names it "(deleted)".
     """
@@ -45,6 +49,9 @@ def attach_vocabulary(snaps: list[Snapshot], *, deleted_topics_shown: bool = Fal
         article.clinic = clinics[article.clinic_id]
         article.reviewed_by = reviewers.get(article.reviewed_by_id)
         snap.serve_children()
+    pictures.attach(snaps, origin)
+    for snap in snaps:
+        snap.article.accessibility_issues = accessibility.check(snap.article, snap.sections, snap.images)
 
 
 def render_detail(article) -> str:

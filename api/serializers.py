@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from api.jsonld_schema import JsonLdField
 from api.structured_data import article_jsonld, article_page_url, clinic_jsonld
+from articles import figures
 from articles.models import (
     Article,
     ArticleCondition,
@@ -179,11 +180,75 @@ class RiskWithSummarySerializer(ReadOnlyModelSerializer):
 
 
 class SectionSerializer(ReadOnlyModelSerializer):
-    body = serializers.CharField(read_only=True, help_text=allowed_html_description())
+    body = serializers.SerializerMethodField(help_text=allowed_html_description())
 
     class Meta:
         model = Section
         fields = ["heading", "anchor", "body"]
+
+    def get_body(self, section) -> str:
+        # With its figures made by us (articles/pictures.py); a path that did not prepare them
+        # shows none rather than the stored references.
+        public = getattr(section, "public_body", None)
+        return public if public is not None else figures.replace(section.body, lambda ref: "")
+
+
+class ImageSourceSerializer(serializers.Serializer):
+    type = serializers.CharField(read_only=True, help_text='"image/avif" or "image/webp".')
+    srcset = serializers.CharField(read_only=True, help_text="Addresses with their widths, as in HTML.")
+
+
+class FocalPointSerializer(serializers.Serializer):
+    x = serializers.FloatField(read_only=True, help_text="From 0 (left edge) to 1 (right edge).")
+    y = serializers.FloatField(read_only=True, help_text="From 0 (top edge) to 1 (bottom edge).")
+
+
+class ImageSerializer(serializers.Serializer):
+    """A picture from the clinic's library, as approved with this version of the article."""
+
+    alt = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text='Alt text for the <img>: "" for a decorative picture (screen readers skip it); null '
+        "only if the clinic lets articles go live without it (settings: ACCESSIBILITY_BLOCKING).",
+    )
+    caption = serializers.CharField(read_only=True, allow_null=True, help_text="Shown under the picture.")
+    credit = serializers.CharField(read_only=True, allow_null=True, help_text="Who made the picture.")
+    width = serializers.IntegerField(read_only=True, help_text="The picture's width in pixels (its ratio).")
+    height = serializers.IntegerField(read_only=True, help_text="The picture's height in pixels.")
+    src = serializers.URLField(
+        read_only=True, help_text="A JPEG up to 1280 pixels wide: every browser shows it."
+    )
+    srcset = serializers.CharField(
+        read_only=True, help_text='JPEG copies with their widths ("... 320w, ... 640w"), for <img srcset>.'
+    )
+    sources = ImageSourceSerializer(
+        many=True,
+        read_only=True,
+        help_text="Smaller formats for <picture><source>, best first (AVIF, WebP): empty until made.",
+    )
+    focal_point = FocalPointSerializer(
+        read_only=True, help_text="Where the subject is: keep it in view when cropping (object-position)."
+    )
+
+
+class AccessibilityIssueSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text="Which check (docs/accessibility.md).")
+    level = serializers.ChoiceField(
+        choices=["error", "warning"],
+        read_only=True,
+        help_text='"error": a check the clinic makes block publishing; "warning" otherwise.',
+    )
+    message = serializers.CharField(read_only=True, help_text="What to fix, in words.")
+    section = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The section's anchor; null for the whole article."
+    )
+
+
+class AccessibilitySerializer(serializers.Serializer):
+    issues = AccessibilityIssueSerializer(
+        many=True, read_only=True, help_text="Empty when every check passes. In the article's order."
+    )
 
 
 class GradesSerializer(serializers.Serializer):
@@ -231,6 +296,10 @@ class ReferenceSerializer(ReadOnlyModelSerializer):
 class ArticleSerializer(ReadOnlyModelSerializer):
     # Never null on the public API: only articles with a publication time are public.
     published_at = serializers.DateTimeField(read_only=True)
+    language = NullableCharField(
+        read_only=True, allow_null=True, help_text='The article\'s language, a BCP 47 code ("en", "es").'
+    )
+    lead_image = serializers.SerializerMethodField(help_text="The picture at the top of the article.")
     url = serializers.HyperlinkedIdentityField(view_name="article-detail", lookup_field="slug")
     page_url = serializers.SerializerMethodField(help_text=PAGE_URL_HELP)
     clinic = ClinicRefSerializer(read_only=True)
@@ -250,11 +319,18 @@ class ArticleSerializer(ReadOnlyModelSerializer):
             "page_url",
             "clinic",
             "conditions",
+            "language",
+            "lead_image",
         ]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, article) -> str:
         return article_page_url(article)
+
+    @extend_schema_field(ImageSerializer(allow_null=True))
+    def get_lead_image(self, article) -> dict | None:
+        picture = getattr(article, "public_images", {}).get(article.lead_image_id)
+        return ImageSerializer(picture.as_json()).data if picture is not None else None
 
 
 class ReviewerSerializer(ReadOnlyModelSerializer):
@@ -290,6 +366,9 @@ class ArticleDetailSerializer(ArticleSerializer):
     )
     references = ReferenceSerializer(many=True, read_only=True, help_text="Sources, in order.")
     readability = ReadabilitySerializer(source="*", read_only=True)
+    accessibility = serializers.SerializerMethodField(
+        help_text="What the accessibility checks found in this version (articles/accessibility.py)."
+    )
     jsonld = JsonLdField(
         article_jsonld,
         "ArticleJsonLd",
@@ -310,8 +389,16 @@ class ArticleDetailSerializer(ArticleSerializer):
             "contraindications",
             "references",
             "readability",
+            "accessibility",
             "jsonld",
         ]
+
+    @extend_schema_field(AccessibilitySerializer)
+    def get_accessibility(self, article) -> dict:
+        issues = [
+            issue for issue in getattr(article, "accessibility_issues", []) if issue.level != "suggestion"
+        ]
+        return AccessibilitySerializer({"issues": issues}).data
 
     @extend_schema_field(TreatmentSerializer(allow_null=True))
     def get_treatment(self, article):

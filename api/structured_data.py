@@ -10,6 +10,8 @@ import datetime
 
 from django.conf import settings
 
+from articles import pictures
+
 SCHEMA_CONTEXT = "https://schema.org"
 
 # Contact-link kinds that are the clinic's own profiles elsewhere (schema.org sameAs).
@@ -116,6 +118,15 @@ def content_language() -> str:
     return f"{language}-{region.upper()}" if region else language
 
 
+def article_language(article) -> str:
+    """The article's language as a BCP 47 tag: the site's own region for the site's language
+    ("en" -> "en-US" with LANGUAGE_CODE "en-us"), the bare code otherwise."""
+    site = content_language()
+    if not article.language or site.split("-")[0] == article.language:
+        return site
+    return article.language
+
+
 def iso_seconds(moment: datetime.datetime) -> str:
     """ "2026-11-24T09:30:00Z": search engines need no microseconds."""
     return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -146,7 +157,7 @@ def article_jsonld(article) -> dict:
         "url": page_url,
         "name": article.title,
         "description": article.summary,
-        "inLanguage": content_language(),
+        "inLanguage": article_language(article),
         "medicalAudience": {"@type": "Patient"},
         "publisher": {"@id": clinic_id(article.clinic)},
     }
@@ -162,6 +173,11 @@ def article_jsonld(article) -> dict:
         page["about"] = [{"@id": node["@id"]} for node in about]
     if questions:
         page["mainEntity"] = [question_node(section) for section in questions]
+    images = pictures.jsonld_images(article)
+    if images:
+        page["image"] = images
+        if article.lead_image_id in getattr(article, "public_images", {}):
+            page["primaryImageOfPage"] = images[0]
     references = list(article.references.all())
     if references:
         page["citation"] = [citation_node(reference) for reference in references]

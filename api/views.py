@@ -251,7 +251,7 @@ class PreviewView(StrictQueryParameters, APIView):
         except previews.PreviewRefused as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
         snap = preview.snapshot
-        rendering.attach_vocabulary([snap], deleted_topics_shown=True)
+        rendering.attach_vocabulary([snap], deleted_topics_shown=True, origin=_origin(request))
         article = snap.article
         # The saved article row may predate its sections' last change: grade what this version shows.
         totals = sum((section.statistics for section in snap.sections), start=TextStatistics())

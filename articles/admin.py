@@ -54,6 +54,7 @@ from clinics.models import Clinic, Membership
 from clinics.roles import ClinicScopedAdmin
 from cms.lib.admin import BoundedDateHierarchy, RetryOnUniqueRace
 from cms.lib.dates import local_datetime
+from media_library.models import Image
 
 
 class EditableWithArticle:
@@ -332,8 +333,9 @@ class ArticleAdmin(
     search_fields = ["title", "summary", "sections__heading", "sections__body_text"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["clinic"]
+    autocomplete_fields = ["clinic", "lead_image"]
     readonly_fields = [
+        "accessibility",
         "state",
         "published_at",
         "reviewed_by",
@@ -344,7 +346,16 @@ class ArticleAdmin(
         "reading_level",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "clinic", "opened_version"]}),
+        (None, {"fields": ["title", "slug", "summary", "clinic", "language", "opened_version"]}),
+        (
+            "Picture",
+            {
+                "fields": ["lead_image"],
+                "description": "Shown at the top of the article and beside it in lists. Start typing "
+                "its alt text to find it in the clinic's image library; upload new pictures under "
+                "Images. Pictures inside a section: the picture button in the section's toolbar.",
+            },
+        ),
         (
             "Treatment",
             {
@@ -354,6 +365,7 @@ class ArticleAdmin(
             },
         ),
         ("Reading level", {"fields": ["reading_level"]}),
+        ("Accessibility", {"fields": ["accessibility"]}),
         ("Publishing", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
         (
             "Clinical review",
@@ -401,6 +413,29 @@ class ArticleAdmin(
             format_html_join(", ", "“{}” (grade {})", ((s.heading, f"{s.reading_grade:g}") for s in above)),
         )
 
+    @admin.display(description="checks")
+    def accessibility(self, article):
+        """What the accessibility checks find in the saved text (live while typing: the editor's
+        feedback panel); errors block publishing."""
+        issues = workflow.accessibility_issues(article)
+        if not issues:
+            return "No problems found: pictures described, headings in order, links that say where they go."
+        return format_html(
+            '<ul class="accessibility-issues">{}</ul>',
+            format_html_join(
+                "",
+                '<li class="accessibility-{}"><strong>{}</strong> {}</li>',
+                (
+                    (
+                        issue.level,
+                        {"error": "Must fix:", "warning": "Check:", "suggestion": "Tip:"}[issue.level],
+                        issue.message,
+                    )
+                    for issue in issues
+                ),
+            ),
+        )
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and workflow.can_edit(request.user, obj)
 
@@ -408,7 +443,7 @@ class ArticleAdmin(
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             # A new article is a draft: nothing to show about publishing, reviews or grades yet.
-            return fieldsets[:2]
+            return fieldsets[:3]
         return fieldsets
 
     def get_inlines(self, request, obj):
@@ -432,6 +467,12 @@ class ArticleAdmin(
         return entry
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "lead_image":
+            # Only pictures of the user's clinics can be chosen, or named back in a refused form
+            # (Article.clean then asks for the article's own clinic's).
+            ids = roles.clinic_ids(request.user)
+            images = Image.objects.select_related("clinic")
+            kwargs["queryset"] = images if ids is None else images.filter(clinic_id__in=ids)
         if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
             # The clinic picker: a posted value that is no id is a form error, not a 500.
             kwargs["widget"] = LoadedChoiceAutocompleteSelect(

@@ -2,12 +2,14 @@
 
 The article form's script (static/articles/editor_feedback.js) posts the summary and the sections'
 HTML as the writer types; the answer is each part's words, reading time and grades, computed exactly
-as a save would compute them (``Section.derive``), so the live grade is the grade the writer gets.
-Nothing is stored: no article, version or log entry.
+as a save would compute them (``Section.derive``), so the live grade is the grade the writer gets;
+and what the accessibility checks and PEMAT suggestions say (articles/accessibility.py), as
+publishing would check them. Nothing is stored: no article, version or log entry.
 """
 
 import json
 import math
+import re
 from contextlib import contextmanager
 from time import monotonic
 
@@ -16,9 +18,12 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 
-from articles import readability
-from articles.models import SECTION_BODY_MAX_LENGTH, Section
+from articles import accessibility, figures, readability
+from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
 from articles.readability import TextStatistics
+from articles.rich_text import sanitize_rich_text
+from clinics.roles import clinic_ids
+from media_library.models import Image
 
 # Adults read plain English at about 238 words a minute (Brysbaert 2019, a meta-analysis of 190
 # studies); patient-education readers are often slower (reading while worried, in a second language,
@@ -50,7 +55,8 @@ def grade_view(request, model_admin):
     """POST {"summary": "...", "sections": [{"key": "...", "body": "<p>...</p>"}, ...]}: the grades.
 
     Wrapped in admin_view by ArticleAdmin (staff login, CSRF). Anyone who may write an article in
-    some clinic may use it: it reads nothing from the database and grades only the text it is sent.
+    some clinic may use it: it grades only the text it is sent, and reads only the library pictures
+    that text names, from a clinic of the user's.
     """
     if request.method != "POST":
         response = JsonResponse({"detail": "Send the text with POST."}, status=405)
@@ -60,8 +66,11 @@ def grade_view(request, model_admin):
         raise PermissionDenied
     try:
         summary, sections = _parse(request)
+        about = _article_fields(request)
         with _one_at_a_time(request.user):
-            return JsonResponse(grade(summary=summary, sections=sections))
+            answer = grade(summary=summary, sections=sections)
+            answer["accessibility"] = check_accessibility(request.user, about, sections)
+            return JsonResponse(answer)
     except Refused as refusal:
         return JsonResponse({"detail": refusal.detail}, status=refusal.status)
 
@@ -101,6 +110,51 @@ def grade(*, summary: str, sections: list[dict]) -> dict:
             for section, stats in zip(sections, graded, strict=True)
         ],
     }
+
+
+def check_accessibility(user, about: dict, sections: list[dict]) -> list[dict]:
+    """What articles/accessibility.py says of the unsaved text (with PEMAT suggestions), as
+    publishing would: pictures are looked up only in the article's clinic's library, and only if
+    the user works for that clinic (one query)."""
+    clinic_id = about["clinic"]
+    allowed = clinic_ids(user)
+    if clinic_id is not None and allowed is not None and clinic_id not in allowed:
+        clinic_id = None
+    article = Article(language=about["language"], lead_image_id=about["lead_image"], clinic_id=clinic_id)
+    drafts = []
+    for section in sections:
+        draft = Section(heading=section.get("heading", "…"), anchor=section["key"], body=section["body"])
+        draft.body = sanitize_rich_text(draft.body)
+        drafts.append(draft)
+    wanted = {article.lead_image_id} - {None}
+    wanted |= {ref.image_id for draft in drafts for ref in figures.references(draft.body)}
+    images = Image.objects.in_bulk(wanted) if wanted and clinic_id is not None else {}
+    images = {pk: image for pk, image in images.items() if image.clinic_id == clinic_id}
+    issues = accessibility.check(article, drafts, images) + accessibility.suggestions(article, drafts)
+    return [
+        {"code": issue.code, "level": issue.level, "message": issue.message, "section": issue.section}
+        for issue in issues
+    ]
+
+
+def _article_fields(request) -> dict:
+    """The article's own fields the checks need, from the JSON body (already parsed once)."""
+    data = json.loads(request.body)
+
+    def identifier(name):
+        value = data.get(name)
+        if value in (None, ""):
+            return None
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+            return value
+        raise Refused(400, f"{name} must be an id.")
+
+    language = data.get("language", "en")
+    if not isinstance(language, str) or len(language) > 10:
+        raise Refused(400, "language must be a language code.")
+    return {"clinic": identifier("clinic"), "lead_image": identifier("lead_image"), "language": language}
 
 
 def _section_statistics(number: int, section: dict) -> TextStatistics:
@@ -166,10 +220,14 @@ def _parse(request) -> tuple[str, list[dict]]:
         body = section.get("body", "")
         if len(body) > SECTION_BODY_MAX_LENGTH:
             raise Refused(400, _too_long(index + 1))  # before sanitising: its cost
-        parsed.append({"key": key, "body": body})
+        heading = section.get("heading", "")
+        if not isinstance(heading, str) or len(heading) > 200:
+            raise Refused(400, f"Section {index + 1} has a heading that is not a short text.")
+        parsed.append({"key": key, "body": body, "heading": heading})
     if len(summary) + sum(len(section["body"]) for section in parsed) > MAX_TOTAL_LENGTH:
         raise Refused(413, TOO_MUCH)
-    for text in [summary, *(section["body"] for section in parsed), *(section["key"] for section in parsed)]:
+    texts = [summary, *(section[name] for section in parsed for name in ("body", "key", "heading"))]
+    for text in texts:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
-from articles import snapshots, workflow
+from articles import pictures, snapshots, workflow
 from articles.models import Article, Reviewer
 from articles.rich_text import sanitize_rich_text
 from articles.snapshots import Snapshot
@@ -51,15 +51,20 @@ def patient_preview_view(request, object_id, *, model_admin):
 def _patient_page(request, article: Article):
     snap = working_copy(article)
     shown = snap.article
+    # Stored sanitised; cleaned again because this page runs on the admin's origin, and a row
+    # written around Section.save() must not run script there. Then its pictures as the public API
+    # makes them (srcset, sizes, alt), at this site's address.
+    for section in snap.sections:
+        section.body = sanitize_rich_text(section.body)
+    pictures.attach([snap], request.build_absolute_uri("/").removesuffix("/"))
     return TemplateResponse(
         request,
         "admin/articles/article/patient_preview_page.html",
         {
             "article": shown,
             "clinic": shown.clinic,
-            # Stored sanitised; cleaned again because this page runs on the admin's origin, and a
-            # row written around Section.save() must not run script there.
-            "sections": [(section, mark_safe(sanitize_rich_text(section.body))) for section in snap.sections],
+            "lead_image": shown.public_images.get(shown.lead_image_id),
+            "sections": [(section, mark_safe(section.public_body)) for section in snap.sections],
             "conditions": snap.conditions,
             "risks": snap.risks,
             "criteria": snap.criteria,

@@ -6,9 +6,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from articles import readability, receivers
+        from articles import accessibility, readability, receivers
         from articles.revisions import register_models
 
+        assert accessibility.check_blocking_setting  # registered: ACCESSIBILITY_BLOCKING names real checks
         register_models()
         receivers.connect()
         # Every save grades its sections, with a pronunciation dictionary that takes a second or

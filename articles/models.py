@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
@@ -15,9 +16,14 @@ from articles.querysets import PUBLISHED, ArticleQuerySet, PublicationQuerySet, 
 from articles.rich_text import plain_text, sanitize_rich_text
 from articles.states import State
 from clinics.validators import validate_web_url
+from media_library.models import Image
 
 # What the section editor offers; whatever it cannot make, sanitize_rich_text removes anyway.
 SECTION_EDITOR_EXTENSIONS = {
+    # Pictures come from the clinic's library only (articles/figures.py): the picker is ours.
+    "Figure": {"pickerUrl": reverse_lazy("admin:media_library_image_choose")},
+    "Image": True,
+    "Caption": True,
     "Bold": True,
     "Italic": True,
     "Heading": {"levels": [3, 4]},
@@ -48,6 +54,11 @@ def check_section_body_length(body: str) -> None:
             code="max_length",
             params={"limit": f"{SECTION_BODY_MAX_LENGTH:,}", "length": f"{len(body):,}"},
         )
+
+
+def content_languages() -> list[tuple[str, str]]:
+    """The languages articles may be written in (settings.CONTENT_LANGUAGES), as choices."""
+    return list(settings.CONTENT_LANGUAGES.items())
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -261,6 +272,23 @@ class Article(ReadabilityFields):
         blank=True,
         help_text='The treatment\'s usual name, e.g. "Intrathecal pump implant".',
     )
+    lead_image = models.ForeignKey(
+        "media_library.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The picture at the top of the article and beside it in lists, from the clinic's "
+        "image library. Its alt text and caption come from the library.",
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        default="en",
+        choices=content_languages,
+        help_text="The language the article is written in: screen readers pronounce it by this, "
+        "and search engines show it to readers of that language.",
+    )
     review_interval_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -321,6 +349,15 @@ class Article(ReadabilityFields):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "next_review_due", "lock_version"}
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.lead_image_id and self.clinic_id:
+            image = Image.objects.filter(pk=self.lead_image_id).values("clinic_id").first()
+            if image is None or image["clinic_id"] != self.clinic_id:
+                raise ValidationError(
+                    {"lead_image": "Choose a picture from this article's clinic's own image library."}
+                )
 
     def _next_review_due(self):
         if self.last_reviewed_on is None:

@@ -5,9 +5,11 @@ section save or delete. Connected in ArticlesConfig.ready()."""
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from articles.models import Article, Section
+from media_library.models import Image
 
 # Inside grades_once(): the articles whose sections changed, graded once at the end.
 _deferred: ContextVar[set | None] = ContextVar("deferred_grades", default=None)
@@ -37,6 +39,33 @@ def section_changed(sender, instance, raw=False, **kwargs):
     Article.objects.filter(pk=instance.article_id).update_readability()
 
 
+# What an article shows of a library picture: editing any of these in the library changes what a
+# reviewer would approve (a publication freezes them).
+IMAGE_SHOWN_FIELDS = ["alt_text", "is_decorative", "caption", "credit", "focal_x", "focal_y"]
+
+
+def image_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk:
+        instance._shown_before = Image.objects.filter(pk=instance.pk).values_list(*IMAGE_SHOWN_FIELDS).first()
+
+
+def image_saved(sender, instance, created, raw=False, **kwargs):
+    """A library edit of what articles show counts as an edit of each article that shows the
+    picture: its lock version moves, so a reviewer who opened it before the edit must open it
+    again to approve (workflow._approve), and nobody approves a caption they have not read."""
+    before = getattr(instance, "_shown_before", None)
+    if raw or created or before is None:
+        return
+    if before == tuple(getattr(instance, name) for name in IMAGE_SHOWN_FIELDS):
+        return
+    showing = Q(lead_image=instance.pk) | Q(
+        pk__in=Section.objects.filter(body__contains=f'data-file="{instance.pk}"').values("article_id")
+    )
+    Article.objects.filter(showing, clinic_id=instance.clinic_id).update(lock_version=F("lock_version") + 1)
+
+
 def connect() -> None:
+    pre_save.connect(image_saving, sender=Image, dispatch_uid="articles-image-saving")
+    post_save.connect(image_saved, sender=Image, dispatch_uid="articles-image-saved")
     post_save.connect(section_changed, sender=Section, dispatch_uid="articles-section-saved")
     post_delete.connect(section_changed, sender=Section, dispatch_uid="articles-section-deleted")

@@ -26,6 +26,7 @@ from articles.snapshots import (
 )
 from clinics.models import Clinic
 from cms.lib.dates import local_datetime
+from media_library.models import Image
 
 
 def register_models():
@@ -334,6 +335,8 @@ def restore(
         )
     for name in fields:
         setattr(article, name, getattr(snap.article, name))
+    if article.lead_image_id and not Image.objects.filter(pk=article.lead_image_id).exists():
+        article.lead_image_id = None  # deleted from the library since (figures: accessibility reports them)
     for name, value in (changes or {}).items():
         setattr(article, name, value)
     existing_conditions = set(

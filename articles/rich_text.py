@@ -5,10 +5,16 @@ import re
 
 import nh3
 
+from articles import figures
+
 ALLOWED_TAGS = {"p", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
+# Library pictures (articles/figures.py): stored as references, never served as stored.
+FIGURE_TAGS = {"figure", "figcaption", "img"}
 # Attributes kept, by tag ("*": on every tag; ammonia's default, made explicit); every other attribute
-# is dropped. Links also get rel=LINK_REL.
+# is dropped. Links also get rel=LINK_REL. An img's src is always dropped, then made again from its
+# data-file (the library image's id) by articles.figures.
 ALLOWED_ATTRIBUTES = {"*": {"lang", "title"}, "a": {"href"}}
+FIGURE_ATTRIBUTES = {"img": {"alt", "data-file", "src"}}
 ALLOWED_LINK_PREFIXES = ("http://", "https://", "mailto:", "tel:")
 LINK_REL = "noopener noreferrer"
 # Tags whose *content* is dropped too: keeping the text of a <script> would publish code as prose.
@@ -31,27 +37,36 @@ def _only_absolute_safe_links(tag: str, attribute: str, value: str) -> str | Non
     if tag == "a" and attribute == "href":
         href = value.strip()
         return href if href.lower().startswith(ALLOWED_LINK_PREFIXES) else None
+    if tag == "img" and attribute == "src":
+        return None  # pasted or hot-linked pictures never survive; figures.py writes ours
     return value
 
 
 _cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
+    tags=ALLOWED_TAGS | FIGURE_TAGS,
     clean_content_tags=DROPPED_WITH_CONTENT,
-    attributes=ALLOWED_ATTRIBUTES,
+    attributes=ALLOWED_ATTRIBUTES | FIGURE_ATTRIBUTES,
     url_schemes={"http", "https", "mailto", "tel"},
     attribute_filter=_only_absolute_safe_links,
     strip_comments=True,
     link_rel=LINK_REL,
 )
 _TAG = re.compile(r"<[^>]*>")
-_BLOCK_END = re.compile(r"</(?:p|li|h3|h4|blockquote|ul|ol)>|<br\s*/?>")
+_BLOCK_END = re.compile(r"</(?:p|li|h3|h4|blockquote|ul|ol|figcaption)>|<br\s*/?>")
 _SPACES = re.compile(r"\s+")
 
 
 def sanitize_rich_text(value: str) -> str:
     """Return ``value`` reduced to the allowed tags; an editor's empty paragraph becomes ''."""
-    cleaned = _cleaner.clean(value or "").strip()
-    return cleaned if plain_text(cleaned) else ""
+    cleaned = (value or "").strip()
+    # Moving pictures out of paragraphs can leave markup that cleaning shapes once more; a few
+    # passes reach the fixed point, so saving a stored body again never changes it.
+    for _ in range(3):
+        again = figures.canonicalize(_cleaner.clean(cleaned).strip())
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned if plain_text(cleaned) or "<figure>" in cleaned else ""
 
 
 def plain_text(sanitized_html: str) -> str:
@@ -74,5 +89,9 @@ def allowed_html_description() -> str:
     return (
         f"Sanitised HTML. Only these tags: {tags}. Only these attributes: {attributes}. An href is an "
         f"absolute address starting with {', '.join(ALLOWED_LINK_PREFIXES)}, and links carry "
-        f'rel="{LINK_REL}". No classes, styles, ids, images, scripts or comments (docs/rich-text.md).'
+        f'rel="{LINK_REL}". Pictures from the clinic\'s library come as <figure> elements this API '
+        "makes: <figure><picture><source type srcset sizes>...<img src srcset sizes width height alt "
+        'loading="lazy" decoding="async"></picture><figcaption>caption <small>credit</small>'
+        "</figcaption></figure> (the caption only when there is one). No classes, styles, ids, "
+        "scripts or comments (docs/rich-text.md)."
     )

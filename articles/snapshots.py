@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core import serializers
 
+from articles import figures
 from articles.models import (
     Article,
     ArticleCondition,
@@ -20,6 +21,7 @@ from articles.models import (
     Risk,
     Section,
 )
+from media_library.models import Image
 
 # Each child model of an article, and the article's name for the list of them.
 CHILDREN = {
@@ -38,6 +40,9 @@ class Snapshot:
 
     article: Article
     children: dict[type, list] = field(default_factory=dict)
+    # The library pictures it shows, by id, as approved (a publication's own copy of their alt
+    # text, caption, credit and focal point); None: today's rows (a working copy, a saved version).
+    images: dict[int, Image] | None = None
 
     @property
     def sections(self) -> list[Section]:
@@ -62,6 +67,12 @@ class Snapshot:
     @property
     def references(self) -> list[Reference]:
         return self.children[Reference]
+
+    def image_ids(self) -> list[int]:
+        """The library pictures it shows: the lead image, then each section's figures, in order."""
+        ids = [self.article.lead_image_id] if self.article.lead_image_id else []
+        ids += [ref.image_id for section in self.sections for ref in figures.references(section.body)]
+        return list(dict.fromkeys(ids))
 
     def all_objects(self) -> list:
         return [self.article, *(obj for objects in self.children.values() for obj in objects)]
@@ -107,6 +118,8 @@ CONTENT_FIELDS = [
     "treatment_type",
     "treatment_name",
     "review_interval_months",
+    "lead_image_id",
+    "language",
 ]
 # ...and the clinical review shown with them, set by recording a review (discard restores both).
 REVIEW_FIELDS = ["reviewed_by_id", "last_reviewed_on"]
@@ -133,16 +146,43 @@ def same_content(first: Snapshot, second: Snapshot) -> bool:
     )
 
 
+def library_images(snaps: list[Snapshot]) -> dict[int, Image]:
+    """Today's library rows of the pictures these snapshots show, each only for an article of its
+    own clinic (one query for any number). A picture deleted since, or another clinic's, is absent:
+    it is not shown, and articles.accessibility reports it."""
+    wanted = {image_id for snap in snaps for image_id in snap.image_ids()}
+    if not wanted:
+        return {}
+    return Image.objects.in_bulk(wanted)
+
+
+def attach_images(snaps: list[Snapshot]) -> None:
+    """Give each snapshot without its own copy (working copies, saved versions) today's library
+    rows of its pictures, each only if it belongs to the article's clinic."""
+    loading = [snap for snap in snaps if snap.images is None]
+    rows = library_images(loading)
+    for snap in loading:
+        snap.images = {
+            image_id: rows[image_id]
+            for image_id in snap.image_ids()
+            if image_id in rows and rows[image_id].clinic_id == snap.article.clinic_id
+        }
+
+
 def freeze(snapshot: Snapshot) -> str:
-    """The snapshot as text that from_content() reads back: Django's JSON serialisation."""
-    return serializers.serialize("json", snapshot.all_objects())
+    """The snapshot as text that from_content() reads back: Django's JSON serialisation, with the
+    library pictures it shows as they are now (a publication keeps them as approved)."""
+    attach_images([snapshot])
+    return serializers.serialize("json", [*snapshot.all_objects(), *snapshot.images.values()])
 
 
 def from_content(content: str) -> Snapshot:
     # Fields that a later migration removed are skipped, so old publications still read.
     objects = [item.object for item in serializers.deserialize("json", content, ignorenonexistent=True)]
     article = next(obj for obj in objects if isinstance(obj, Article))
-    return _sorted(article, objects)
+    snap = _sorted(article, objects)
+    snap.images = {obj.pk: obj for obj in objects if isinstance(obj, Image)}
+    return snap
 
 
 def attach_topics(snapshots: list[Snapshot], *, placeholder: bool = True) -> None:

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from reversion.models import Version
 
-from articles import publishing, revisions, snapshots
+from articles import accessibility, publishing, revisions, snapshots
 from articles.models import Article, ArticleTransition, ClinicalReview, Publication, Reviewer
 from articles.states import State, derive
 from cms.lib.dates import local_datetime
@@ -238,6 +238,9 @@ def _approve(article: Article, *, by, version, live_from, expires_at) -> Publica
         raise ValidationError("The article must come off the site after it goes live.")
     if settings.READABILITY_BLOCKS_PUBLISHING and article.is_above_target:
         raise ValidationError(readability_refusal(article))
+    blocking = accessibility.blocking(accessibility_issues(article))
+    if blocking:
+        raise ValidationError(accessibility_refusal(blocking))
     article.status = Status.PUBLISHED
     article.published_at = live.published_at if live else live_from
     when = "now" if live_from <= now else f"at {local_datetime(live_from)}"
@@ -287,6 +290,24 @@ def revert(article: Article, version: Version, *, by) -> None:
     """Bring back an earlier version's text, as the working copy (never straight to the site)."""
     revisions.revert(article, version, by=by)
     working_copy_changed(article, by=by)
+
+
+def accessibility_issues(article: Article, *, suggestions: bool = True) -> list:
+    """What articles/accessibility.py finds in the saved working copy (with PEMAT suggestions)."""
+    snap = snapshots.of_working_copy(article)
+    snapshots.attach_images([snap])
+    issues = accessibility.check(snap.article, snap.sections, snap.images)
+    if suggestions:
+        issues += accessibility.suggestions(snap.article, snap.sections)
+    return issues
+
+
+def accessibility_refusal(blocking: list) -> str:
+    """Why an article cannot be published: the accessibility checks it fails (settings:
+    ACCESSIBILITY_BLOCKING)."""
+    listed = " ".join(issue.message for issue in blocking[:5])
+    more = f" (and {len(blocking) - 5} more)" if len(blocking) > 5 else ""
+    return f"This article cannot be published until it passes the accessibility checks: {listed}{more}"
 
 
 def readability_refusal(article: Article, worst: int = 3) -> str:

@@ -196,8 +196,30 @@ FORMAT_MODULE_PATH = ["cms.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded images: the filesystem (MEDIA_ROOT), or S3-compatible object storage with
+# DJANGO_MEDIA_STORAGE=s3 (django-storages, `pip install -e .[s3]`; credentials from the standard
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables, read by boto3 itself).
+MEDIA_STORAGE = env.str("DJANGO_MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "filesystem":
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            # The public address files are served from (a CDN or the bucket's own domain).
+            "custom_domain": env.str("S3_CUSTOM_DOMAIN", default=None),
+            # Files are public pictures with random names; signed, expiring URLs would break cached JSON.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured('DJANGO_MEDIA_STORAGE is "filesystem" (the default) or "s3".')
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         # The manifest needs `collectstatic` first; debug runs and tests serve files from the apps.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -209,7 +231,29 @@ STORAGES = {
 # MEDIA_URL by the web server in production (by Django only in debug: cms/urls.py). S3-compatible
 # storage: django-storages' backend as STORAGES["default"].
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
-MEDIA_URL = "/media/"
+MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
+# Where the admin may load pictures from besides itself (the media origin, with object storage).
+MEDIA_ORIGINS = [
+    origin
+    for origin in [
+        "https://" + env.str("S3_CUSTOM_DOMAIN") if env.str("S3_CUSTOM_DOMAIN", default="") else "",
+        env.str("S3_ENDPOINT_URL", default="") if MEDIA_STORAGE == "s3" else "",
+        MEDIA_URL.split("/", 3)[0] + "//" + MEDIA_URL.split("/", 3)[2] if "://" in MEDIA_URL else "",
+        # Plain AWS S3 (no custom domain, no other endpoint): the bucket's own addresses.
+        *(
+            [
+                f"https://{env.str('S3_BUCKET')}.s3.amazonaws.com",
+                f"https://{env.str('S3_BUCKET')}.s3.{env.str('S3_REGION', default='us-east-1')}"
+                ".amazonaws.com",
+            ]
+            if MEDIA_STORAGE == "s3"
+            and not env.str("S3_CUSTOM_DOMAIN", default="")
+            and not env.str("S3_ENDPOINT_URL", default="")
+            else []
+        ),
+    ]
+    if origin
+]
 # Upload limits (media_library/uploads.py): bytes of the file, and pixels, checked on the image's
 # header before it is decoded (a decompression bomb claims billions of pixels in a tiny file).
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
@@ -294,7 +338,7 @@ ADMIN_CONTENT_SECURITY_POLICY = {
         "default-src": [csp.NONE],
         "script-src": [csp.SELF],
         "style-src": [csp.SELF, csp.UNSAFE_INLINE],
-        "img-src": [csp.SELF, "data:"],
+        "img-src": [csp.SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [csp.SELF],
         "connect-src": [csp.SELF],
         "form-action": [csp.SELF],
@@ -371,6 +415,7 @@ SPECTACULAR_SETTINGS = {
         "ContactLinkKind": "clinics.models.ContactLink.Kind",
         "TreatmentType": "articles.models.Article.TreatmentType",
         "ArticleState": "articles.states.State",
+        "AccessibilityLevel": ["error", "warning"],
     },
 }
 
@@ -398,6 +443,13 @@ if "{slug}" not in FRONTEND_ARTICLE_URL:
 READABILITY_TARGET_GRADE = env.float("READABILITY_TARGET_GRADE", default=8.0)
 # When true, publishing refuses an article whose reading grade is above the target.
 READABILITY_BLOCKS_PUBLISHING = env.bool("READABILITY_BLOCKS_PUBLISHING", default=False)
+# The languages articles may be written in (BCP 47 code: name), e.g. "en:English,es:Spanish".
+CONTENT_LANGUAGES = dict(
+    item.split(":", 1) for item in env.list("CONTENT_LANGUAGES", default=["en:English", "es:Spanish"])
+)
+# The accessibility checks (articles/accessibility.py) that block publishing; the others warn.
+# "all" blocks on every one.
+ACCESSIBILITY_BLOCKING = env.list("ACCESSIBILITY_BLOCKING", default=["image_alt_missing", "image_not_found"])
 
 # Background jobs (django-tasks): webhook deliveries, CDN purges, scheduled moments. The database
 # backend keeps the queue in the app's own database, so a task is written in the same transaction

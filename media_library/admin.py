@@ -1,10 +1,17 @@
+import re
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from clinics.roles import ClinicScopedAdmin
-from media_library.models import Image
+from media_library.models import Image, Rendition
 from media_library.uploads import allowed_formats, process_upload
 
 
@@ -130,3 +137,57 @@ class ImageAdmin(ClinicScopedAdmin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("choose/", wrap(self.choose_view), name="media_library_image_choose"),
+            path("<int:image_id>/picture/", wrap(self.picture_view), name="media_library_image_picture"),
+            *super().get_urls(),
+        ]
+
+    def _visible(self, request):
+        return self.get_queryset(request)
+
+    def picture_view(self, request, image_id: int):
+        """The picture for the editor (the src articles.figures stores): a 640-wide copy once the
+        worker has made it, else the stored file; only for people who may see the image."""
+        image = self._visible(request).filter(pk=image_id).first()
+        if image is None or not self.has_view_permission(request, image):
+            raise Http404("No such image in your clinics' libraries.")
+        rendition = (
+            image.renditions.filter(kind=Rendition.Kind.WIDTH, format=Rendition.Format.JPEG, width__lte=640)
+            .order_by("-width")
+            .first()
+        )
+        return HttpResponseRedirect((rendition or image).file.url)
+
+    def choose_view(self, request):
+        """The section editor's picker (a popup): the images the user may use, newest first, with a
+        search. Choosing one hands its id, alt text and caption back to the editor's dialog, where
+        the writer sees the alt text and may change it before inserting."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        images = self._visible(request).select_related("clinic")
+        clinic = request.GET.get("clinic", "")
+        if not re.fullmatch(r"[0-9]{1,18}", clinic):
+            clinic = ""  # anything but an id is no filter
+        if clinic:
+            images = images.filter(clinic_id=int(clinic))
+        query = request.GET.get("q", "").strip()[:100]
+        if query:
+            images, _ = self.get_search_results(request, images, query)
+        page = Paginator(images, 24).get_page(request.GET.get("page"))
+        callback = request.GET.get("CKEditorFuncNum", "")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Choose a picture",
+            "page": page,
+            "query": query,
+            "clinic": clinic,
+            "callback": callback if re.fullmatch(r"-?[0-9]{1,9}", callback) else "",
+            "is_popup": True,
+            "opts": self.model._meta,
+            "can_add": self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/media_library/image/choose.html", context)

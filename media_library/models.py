@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,6 +8,12 @@ from django.db import models
 from clinics.models import Clinic
 
 _FRACTION = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+def visible_text(text: str) -> str:
+    """``text`` without invisible format characters (zero-width spaces, joiners, byte-order
+    marks: Unicode category Cf) and with its spaces collapsed: what a screen reader would say."""
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
 
 
 def image_path(image, filename: str) -> str:
@@ -116,13 +124,13 @@ class Image(models.Model):
         return self.alt_text or self.file.name.rsplit("/", 1)[-1]
 
     def save(self, *args, **kwargs):
-        self.alt_text = self.alt_text.strip()
+        self.alt_text = visible_text(self.alt_text)
         if self.alt_text or self.is_decorative:
             self.needs_alt_text = False
         super().save(*args, **kwargs)
 
     def clean(self):
-        self.alt_text = self.alt_text.strip()
+        self.alt_text = visible_text(self.alt_text)
         if not self.alt_text and not self.is_decorative:
             raise ValidationError(
                 {"alt_text": "Describe the picture for patients who cannot see it, or tick decorative."}

@@ -26,6 +26,7 @@ from PIL import Image as PILImage
 from PIL import features
 
 from media_library.models import Image, Rendition
+from media_library.signals import renditions_made
 
 RENDITION_WIDTHS = (320, 640, 960, 1280, 1920)
 THUMBNAIL_SIZE = 320
@@ -81,6 +82,8 @@ def make_renditions(image_id: int) -> int:
             for rendition_format in formats:
                 if (kind, width, rendition_format) not in existing:
                     made += _save(image, kind, pixels, rendition_format, focal)
+    if made and any(kind == Rendition.Kind.WIDTH for kind, _ in missing):
+        renditions_made.send(sender=Image, image_id=image.pk)
     return made
 
 

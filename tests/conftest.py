@@ -12,6 +12,10 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded pictures (the demo's too) go to a folder of this run's, never the checkout's media/.
+    import tempfile
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="careleaf-test-media-")
 
 
 def _is_transactional(item) -> bool:

@@ -115,6 +115,8 @@ def test_article_list_result_has_exactly_the_documented_shape(api):
                     {"slug": "knee-pain", "name": "Knee pain"},
                     {"slug": "back-pain", "name": "Back pain"},
                 ],
+                "language": "en",
+                "lead_image": None,
             }
         ],
     }
@@ -531,6 +533,8 @@ def test_article_detail_has_exactly_the_documented_shape(api):
             ],
         },
         "conditions": [{"slug": "knee-pain", "name": "Knee pain", "summary": "Pain in or around the knee."}],
+        "language": "en",
+        "lead_image": None,
         "risks": [{"slug": "infection", "name": "Infection", "summary": "Germs getting into the wound."}],
         "sections": [
             {
@@ -570,6 +574,7 @@ def test_article_detail_has_exactly_the_documented_shape(api):
                 }
             ],
         },
+        "accessibility": {"issues": []},
     }
 
 

@@ -244,6 +244,9 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_i
                 }
             ],
         },
+        "language": "en",
+        "lead_image": None,
+        "accessibility": {"issues": []},
         # The version saved when the link was made; never approved, so nobody reads it yet.
         "preview": about(link, state="draft", is_live=False),
     }

@@ -28,6 +28,7 @@ from articles.rich_text import sanitize_rich_text
 from clinics import api_keys, roles
 from clinics.models import ApiKey, Clinic
 from cms.management.commands.export_content import exported_models
+from media_library.renditions import make_renditions
 from tests.admin_forms import ADD_ARTICLE, add_rows, new_article_data
 from tests.factories import (
     make_archived,
@@ -35,6 +36,7 @@ from tests.factories import (
     make_clinic,
     make_condition,
     make_draft,
+    make_image,
     make_risk,
     make_scheduled,
     make_section,
@@ -44,7 +46,7 @@ pytestmark = pytest.mark.django_db
 
 # The tables a restore must bring back row for row. The public side (the api app) is derived from
 # the publications: built again by the import, so compared by what it serves (public_rows, served).
-COMPARED_APPS = {"articles", "clinics", "auth", "reversion", "admin"}
+COMPARED_APPS = {"articles", "clinics", "media_library", "auth", "reversion", "admin"}
 # Permissions are made by migrate.
 NOT_EXPORTED = {Permission}
 ROLES = ["Writer", "Clinical reviewer", "Clinic admin"]
@@ -98,8 +100,15 @@ def content(staff_client, django_user_model):
     api_key.save()
 
     # The admin: a revision of the article with its children, and an admin log entry.
+    # A library picture (its renditions made, as the worker does), as the lead image and a figure.
+    picture = make_image(clinic=clinic, alt_text="A nurse holds the patient's hand.")
+    make_renditions.call(picture.pk)
     data = new_article_data(staff_client, clinic, treatment_type="procedure", treatment_name="Nerve block")
-    add_rows(data, "sections", [{"position": "1", "heading": "Does it hurt?", "body": "<p>A little.</p>"}])
+    data["lead_image"] = picture.pk
+    figure = f'<figure><img alt="The needle goes in here." data-file="{picture.pk}"></figure>'
+    add_rows(
+        data, "sections", [{"position": "1", "heading": "Does it hurt?", "body": f"<p>A little.</p>{figure}"}]
+    )
     add_rows(data, "article_conditions", [{"position": "1", "condition": sciatica.pk}])
     assert staff_client.post(ADD_ARTICLE, data).status_code == 302
     published = Article.objects.get(slug="nerve-blocks")

@@ -13,7 +13,8 @@ function contentSecurityPolicy(apiUrl: string): Plugin {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' https: data:",
+    // Pictures come from the API's media address (its origin here; a CDN's is https:).
+    `img-src 'self' https: data: ${apiOrigin}`,
     `connect-src 'self' ${apiOrigin}`,
     "object-src 'none'",
     "base-uri 'none'",

@@ -152,7 +152,15 @@
   async function grade() {
     const rows = sectionRows();
     const payload = {
-      sections: rows.map((row) => ({ key: row.id, body: row.querySelector("textarea[name$='-body']").value })),
+      sections: rows.map((row) => ({
+        key: row.id,
+        heading: row.querySelector("input[name$='-heading']")?.value || "",
+        body: row.querySelector("textarea[name$='-body']").value,
+      })),
+      // What the accessibility checks need besides the text (admin_feedback.check_accessibility).
+      language: field("language")?.value ?? "en",
+      lead_image: field("lead_image")?.value || null,
+      clinic: field("clinic")?.value || null,
     };
     const request = ++gradeRequest;
     // Typing went on: the server need not finish grading text the page would throw away.
@@ -197,6 +205,52 @@
         element.prepend("As you type: ");
       }
     }
+    showAccessibility(answer.accessibility || [], rows);
+  }
+
+  // --- Live accessibility checks (articles/accessibility.py) -----------------------------------
+
+  const LEVEL_WORDS = { error: "Must fix before publishing:", warning: "Check:", suggestion: "Tip:" };
+
+  function accessibilityElement() {
+    const saved = form().querySelector(".field-accessibility .readonly");
+    if (saved) {
+      saved.id = "live-accessibility";
+      saved.setAttribute("aria-live", "polite");
+      return saved;
+    }
+    return feedbackElement("live-accessibility", articleFeedback(), "afterend");
+  }
+
+  function showAccessibility(issues, rows) {
+    const element = accessibilityElement();
+    element.replaceChildren();
+    element.classList.add("live-accessibility");
+    if (!issues.length) {
+      element.textContent = "Accessibility, as you type: no problems found.";
+      return;
+    }
+    const intro = document.createElement("p");
+    intro.textContent = "Accessibility, as you type:";
+    const list = document.createElement("ul");
+    list.className = "accessibility-issues";
+    const headings = new Map(rows.map((row) => [row.id, row]));
+    for (const issue of issues) {
+      const item = document.createElement("li");
+      item.className = `accessibility-${issue.level}`;
+      const level = document.createElement("strong");
+      level.textContent = LEVEL_WORDS[issue.level] || "Check:";
+      item.append(level, " ", issue.message);
+      const row = issue.section && headings.get(issue.section);
+      if (row) {
+        const link = document.createElement("a");
+        link.href = `#${row.id}`;
+        link.textContent = " (go to the section)";
+        item.append(link);
+      }
+      list.append(item);
+    }
+    element.append(intro, list);
   }
 
   // --- Unsaved changes and the local draft ---------------------------------------------------
@@ -379,7 +433,7 @@
     }
     dirty = true;
     saveDraft();
-    if (/^sections-\d+-body$/.test(event.target.name || "")) {
+    if (/^sections-\d+-(body|heading)$|^(language|lead_image|clinic)$/.test(event.target.name || "")) {
       scheduleGrade();
     }
   }

@@ -209,6 +209,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Accessibility: {
+            /** @description Empty when every check passes. In the article's order. */
+            readonly issues: components["schemas"]["AccessibilityIssue"][];
+        };
+        AccessibilityIssue: {
+            /** @description Which check (docs/accessibility.md). */
+            readonly code: string;
+            /**
+             * @description "error": a check the clinic makes block publishing; "warning" otherwise.
+             *
+             *     * `error` - error
+             *     * `warning` - warning
+             */
+            readonly level: components["schemas"]["AccessibilityLevel"];
+            /** @description What to fix, in words. */
+            readonly message: string;
+            /** @description The section's anchor; null for the whole article. */
+            readonly section: string | null;
+        };
+        /**
+         * @description * `error` - error
+         *     * `warning` - warning
+         * @enum {string}
+         */
+        AccessibilityLevel: "error" | "warning";
         /**
          * @description For the read-only public API: every field is output only, so the OpenAPI schema marks each
          *     one as always present (a field without a value comes as null, never "" and never missing).
@@ -234,6 +259,10 @@ export interface components {
             readonly clinic: components["schemas"]["ClinicRef"];
             /** @description In the editor's order. */
             readonly conditions: components["schemas"]["ConditionRef"][];
+            /** @description The article's language, a BCP 47 code ("en", "es"). */
+            readonly language: string | null;
+            /** @description The picture at the top of the article. */
+            readonly lead_image: components["schemas"]["Image"] | null;
         };
         /**
          * @description For the read-only public API: every field is output only, so the OpenAPI schema marks each
@@ -260,6 +289,10 @@ export interface components {
             readonly clinic: components["schemas"]["ClinicProfile"];
             /** @description In the editor's order. */
             readonly conditions: components["schemas"]["ConditionWithSummary"][];
+            /** @description The article's language, a BCP 47 code ("en", "es"). */
+            readonly language: string | null;
+            /** @description The picture at the top of the article. */
+            readonly lead_image: components["schemas"]["Image"] | null;
             /** @description In the editor's order. */
             readonly risks: components["schemas"]["RiskWithSummary"][];
             readonly sections: components["schemas"]["Section"][];
@@ -284,6 +317,8 @@ export interface components {
             /** @description Sources, in order. */
             readonly references: components["schemas"]["Reference"][];
             readonly readability: components["schemas"]["Readability"];
+            /** @description What the accessibility checks found in this version (articles/accessibility.py). */
+            readonly accessibility: components["schemas"]["Accessibility"];
             /** @description schema.org JSON-LD for the article's page (page_url): put it in a <script type="application/ld+json"> element. */
             readonly jsonld: components["schemas"]["ArticleJsonLd"];
         };
@@ -324,6 +359,10 @@ export interface components {
             readonly clinic: components["schemas"]["ClinicProfile"];
             /** @description In the editor's order. */
             readonly conditions: components["schemas"]["ConditionWithSummary"][];
+            /** @description The article's language, a BCP 47 code ("en", "es"). */
+            readonly language: string | null;
+            /** @description The picture at the top of the article. */
+            readonly lead_image: components["schemas"]["Image"] | null;
             /** @description In the editor's order. */
             readonly risks: components["schemas"]["RiskWithSummary"][];
             readonly sections: components["schemas"]["Section"][];
@@ -348,6 +387,8 @@ export interface components {
             /** @description Sources, in order. */
             readonly references: components["schemas"]["Reference"][];
             readonly readability: components["schemas"]["Readability"];
+            /** @description What the accessibility checks found in this version (articles/accessibility.py). */
+            readonly accessibility: components["schemas"]["Accessibility"];
             /** @description schema.org JSON-LD for the article's page (page_url): put it in a <script type="application/ld+json"> element. */
             readonly jsonld: components["schemas"]["ArticleJsonLd"];
             /** @description Which version this is. */
@@ -568,6 +609,48 @@ export interface components {
          * @enum {string}
          */
         ContactLinkKind: "website" | "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "phone" | "email" | "booking" | "map" | "other";
+        FocalPoint: {
+            /**
+             * Format: double
+             * @description From 0 (left edge) to 1 (right edge).
+             */
+            readonly x: number;
+            /**
+             * Format: double
+             * @description From 0 (top edge) to 1 (bottom edge).
+             */
+            readonly y: number;
+        };
+        /** @description A picture from the clinic's library, as approved with this version of the article. */
+        Image: {
+            /** @description Alt text for the <img>: "" for a decorative picture (screen readers skip it); null only if the clinic lets articles go live without it (settings: ACCESSIBILITY_BLOCKING). */
+            readonly alt: string | null;
+            /** @description Shown under the picture. */
+            readonly caption: string | null;
+            /** @description Who made the picture. */
+            readonly credit: string | null;
+            /** @description The picture's width in pixels (its ratio). */
+            readonly width: number;
+            /** @description The picture's height in pixels. */
+            readonly height: number;
+            /**
+             * Format: uri
+             * @description A JPEG up to 1280 pixels wide: every browser shows it.
+             */
+            readonly src: string;
+            /** @description JPEG copies with their widths ("... 320w, ... 640w"), for <img srcset>. */
+            readonly srcset: string;
+            /** @description Smaller formats for <picture><source>, best first (AVIF, WebP): empty until made. */
+            readonly sources: components["schemas"]["ImageSource"][];
+            /** @description Where the subject is: keep it in view when cropping (object-position). */
+            readonly focal_point: components["schemas"]["FocalPoint"];
+        };
+        ImageSource: {
+            /** @description "image/avif" or "image/webp". */
+            readonly type: string;
+            /** @description Addresses with their widths, as in HTML. */
+            readonly srcset: string;
+        };
         PaginatedArticleList: {
             /**
              * @description How many items match, on every page together.
@@ -797,7 +880,7 @@ export interface components {
             readonly heading: string;
             /** @description Link target within the article, made from the first heading and then kept. */
             readonly anchor: string;
-            /** @description Sanitised HTML. Only these tags: <a>, <blockquote>, <br>, <em>, <h3>, <h4>, <li>, <ol>, <p>, <strong>, <ul>. Only these attributes: any tag: lang, title; <a>: href. An href is an absolute address starting with http://, https://, mailto:, tel:, and links carry rel="noopener noreferrer". No classes, styles, ids, images, scripts or comments (docs/rich-text.md). */
+            /** @description Sanitised HTML. Only these tags: <a>, <blockquote>, <br>, <em>, <h3>, <h4>, <li>, <ol>, <p>, <strong>, <ul>. Only these attributes: any tag: lang, title; <a>: href. An href is an absolute address starting with http://, https://, mailto:, tel:, and links carry rel="noopener noreferrer". Pictures from the clinic's library come as <figure> elements this API makes: <figure><picture><source type srcset sizes>...<img src srcset sizes width height alt loading="lazy" decoding="async"></picture><figcaption>caption <small>credit</small></figcaption></figure> (the caption only when there is one). No classes, styles, ids, scripts or comments (docs/rich-text.md). */
             readonly body: string;
         };
         SectionGrades: {
@@ -1009,6 +1092,34 @@ export interface components {
             url: string;
             identifier?: components["schemas"]["JsonLdPropertyValue"];
         };
+        /** @description A picture of the article (the lead image first), as approved with this version. */
+        JsonLdImageObject: {
+            /**
+             * @description The schema.org type.
+             * @enum {string}
+             */
+            "@type": "ImageObject";
+            /**
+             * Format: uri
+             * @description The largest JPEG copy's address.
+             */
+            contentUrl: string;
+            /**
+             * Format: uri
+             * @description The same address.
+             */
+            url: string;
+            /** @description In pixels. */
+            width: number;
+            /** @description In pixels. */
+            height: number;
+            /** @description The picture's caption in the library. */
+            caption?: string;
+            /** @description Its alt text (none for a decorative picture). */
+            description?: string;
+            /** @description Who made the picture. */
+            creditText?: string;
+        };
         /** @description The article's page on the clinic's site; also an FAQPage when a section heading is a question. */
         JsonLdMedicalWebPage: {
             /** @description MedicalWebPage, or both types when a section heading is a question. */
@@ -1027,7 +1138,7 @@ export interface components {
             name: string;
             /** @description The article's summary. */
             description: string;
-            /** @description A BCP 47 language tag, e.g. "en-US". */
+            /** @description The article's language, a BCP 47 tag, e.g. "en-US" or "es". */
             inLanguage: string;
             medicalAudience: components["schemas"]["JsonLdMedicalAudience"];
             /** @description The clinic node. */
@@ -1054,6 +1165,9 @@ export interface components {
             mainEntity?: components["schemas"]["JsonLdQuestion"][];
             /** @description The article's sources, in order. */
             citation?: components["schemas"]["JsonLdCreativeWork"][];
+            /** @description The lead image, then the pictures in the sections. */
+            image?: components["schemas"]["JsonLdImageObject"][];
+            primaryImageOfPage?: components["schemas"]["JsonLdImageObject"];
         };
         /** @description schema.org JSON-LD for the article's page, one @graph: the page first, then the treatment (if the article explains one), the conditions, and the clinic last. */
         ArticleJsonLd: {
@@ -1089,8 +1203,8 @@ export interface operations {
                 clinic?: string;
                 /** @description Condition slug; several, comma-separated, match any of them (at most 20). */
                 condition?: string;
-                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions")[];
+                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions, language, lead_image. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions" | "language" | "lead_image")[];
                 /** @description Up to 3 of published_at, updated_at, title, comma-separated; prefix - for descending; empty items are skipped. Default -published_at. */
                 ordering?: ("" | "-published_at" | "-title" | "-updated_at" | "published_at" | "title" | "updated_at")[];
                 /** @description A page number within the paginated result set. */
@@ -1209,8 +1323,8 @@ export interface operations {
     v1_articles_retrieve: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields, comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions, risks, sections, candidate_criteria, reviewed_by, last_reviewed_on, next_review_due, treatment, contraindications, references, readability, jsonld. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions" | "risks" | "sections" | "candidate_criteria" | "reviewed_by" | "last_reviewed_on" | "next_review_due" | "treatment" | "contraindications" | "references" | "readability" | "jsonld")[];
+                /** @description Only these top-level fields, comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions, language, lead_image, risks, sections, candidate_criteria, reviewed_by, last_reviewed_on, next_review_due, treatment, contraindications, references, readability, accessibility, jsonld. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions" | "language" | "lead_image" | "risks" | "sections" | "candidate_criteria" | "reviewed_by" | "last_reviewed_on" | "next_review_due" | "treatment" | "contraindications" | "references" | "readability" | "accessibility" | "jsonld")[];
             };
             header?: {
                 /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */

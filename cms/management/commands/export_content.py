@@ -38,7 +38,8 @@ FORMAT = "careleaf-content"
 FORMAT_VERSION = 1
 # The public side (the api app: its JSON, filter rows, search index and listing version) is
 # derived from the publications: import_content builds it again instead of loading it.
-CONTENT_APPS = ("clinics", "articles")
+# media_library: the images' rows (their files are in the media storage: back it up with them).
+CONTENT_APPS = ("clinics", "media_library", "articles")
 # What the content rows point at, or what records their history.
 RELATED_MODELS = ("auth.group", "auth.user", "reversion.revision", "reversion.version", "admin.logentry")
 CHUNK_SIZE = 2000

@@ -56,6 +56,22 @@
     }
   }
 
+  // An autocomplete box (select2) is named by its chosen value only: an empty one (the lead image
+  // before a picture is chosen) would have no name. Its field's label names it first.
+  function nameAutocompletes(root) {
+    for (const select of root.querySelectorAll("select.admin-autocomplete")) {
+      const box = select.parentElement?.querySelector(".select2-selection[role=combobox]");
+      const label = select.labels?.[0] || document.querySelector(`label[for="${select.id}"]`);
+      if (!box || !label) continue;
+      if (!label.id) label.id = `${select.id}-label`;
+      const names = (box.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+      if (!names.includes(label.id)) box.setAttribute("aria-labelledby", [label.id, ...names].join(" "));
+      // The chosen value inside it is a read-only textbox of its own: named by the label, then itself.
+      const shown = box.querySelector(".select2-selection__rendered[role=textbox]");
+      if (shown?.id) shown.setAttribute("aria-labelledby", `${label.id} ${shown.id}`);
+    }
+  }
+
   // A table wider than its box scrolls inside it (admin_careleaf.css); when nothing in it can
   // take the focus, the box itself does, so keyboard users can scroll it too.
   function focusableScrollBoxes(root) {
@@ -78,7 +94,20 @@
     const { editor, textarea } = event.detail;
     nameEditor(editor?.view?.dom, textarea);
   });
-  document.addEventListener("formset:added", () => nameTabularRows(document));
+  document.addEventListener("formset:added", () => {
+    nameTabularRows(document);
+    nameAutocompletes(document);
+  });
+  // select2 makes (and remakes) its boxes when jQuery is ready, after this script's
+  // DOMContentLoaded: name each box whenever one appears.
+  let naming = 0;
+  new MutationObserver((changes) => {
+    if (changes.some((change) => [...change.addedNodes].some((node) => node.classList?.contains("select2")))) {
+      cancelAnimationFrame(naming);
+      naming = requestAnimationFrame(() => nameAutocompletes(document));
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  window.addEventListener("load", () => nameAutocompletes(document));
   // Logging out forgets the unsaved article text this browser kept for the person
   // (articles/static/articles/editor_feedback.js): the next person at a shared computer sees none.
   function forgetLocalDrafts() {

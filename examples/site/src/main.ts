@@ -155,6 +155,36 @@ function clinicContacts(clinic: Article["clinic"]): HTMLElement {
   );
 }
 
+type LeadImage = NonNullable<Article["lead_image"]>;
+
+/** The lead image as <figure><picture>: every address and text goes in as an attribute value. */
+function leadImage(image: LeadImage): HTMLElement {
+  const sizes = "(min-width: 48rem) 48rem, 100vw";
+  const caption: string | null | undefined = image.caption;
+  const credit: string | null | undefined = image.credit;
+  const alt: string | null | undefined = image.alt;
+  const img = h("img", {
+    src: image.src,
+    srcset: image.srcset,
+    sizes,
+    width: String(image.width),
+    height: String(image.height),
+    // "" for a decorative picture; a picture without alt text is never published by default.
+    alt: alt ?? "",
+    fetchpriority: "high",
+  });
+  // Through the CSSOM, which the Content-Security-Policy allows (a style attribute it would not):
+  // where the picture is cropped (object-fit in style.css), its subject stays in view.
+  img.style.objectPosition = `${image.focal_point.x * 100}% ${image.focal_point.y * 100}%`;
+  return h(
+    "figure",
+    { class: "lead-image" },
+    h("picture", {}, image.sources.map((source) => h("source", { type: source.type, srcset: source.srcset, sizes })), img),
+    (present(caption) || present(credit)) &&
+      h("figcaption", {}, present(caption) && caption, present(credit) && [" ", h("small", {}, credit)]),
+  );
+}
+
 function articlePage(article: Article): HTMLElement {
   const sections = article.sections.map((section, index) => {
     const id = present(section.anchor) ? section.anchor : `section-${index + 1}`;
@@ -172,6 +202,7 @@ function articlePage(article: Article): HTMLElement {
     "article",
     { class: "article" },
     h("h1", {}, article.title),
+    article.lead_image && leadImage(article.lead_image),
     present(article.summary) && h("p", { class: "lead" }, article.summary),
     h("p", { class: "meta" },
       article.clinic.name,
