@@ -148,11 +148,15 @@ def figure_html(ref: figures.FigureRef, shown: dict[int, PublicImage]) -> str:
 def jsonld_images(article) -> list[dict]:
     """schema.org ImageObjects: the lead image, then the figures, each once."""
     shown = getattr(article, "public_images", {})
-    ids = [article.lead_image_id] if article.lead_image_id in shown else []
+    # {image id: the alt text it is shown with first}: the lead image's is the library's, a
+    # figure's the writer's at insertion (else the library's).
+    alts = {article.lead_image_id: shown[article.lead_image_id].alt} if article.lead_image_id in shown else {}
     for section in article.sections.all():
-        ids += [ref.image_id for ref in figures.references(section.body) if ref.image_id in shown]
+        for ref in figures.references(section.body):
+            if ref.image_id in shown and ref.image_id not in alts:
+                alts[ref.image_id] = figure_alt(ref, shown[ref.image_id])
     nodes = []
-    for image_id in dict.fromkeys(ids):
+    for image_id, alt in alts.items():
         picture = shown[image_id]
         node = {
             "@type": "ImageObject",
@@ -163,8 +167,8 @@ def jsonld_images(article) -> list[dict]:
         }
         if picture.image.caption:
             node["caption"] = picture.image.caption
-        if picture.alt:
-            node["description"] = picture.alt
+        if alt:
+            node["description"] = alt
         if picture.image.credit:
             node["creditText"] = picture.image.credit
         nodes.append(node)
