@@ -45,7 +45,7 @@ from cms.lib.query_contract import without_tracking
 
 PUBLIC_PREFIX = "/api/v1/"
 PRIVATE_PREFIXES = ("/api/v1/preview/",)
-ARTICLE_DETAIL = re.compile(rf"^/api/v1/articles/(?P<slug>{SLUG_PATTERN})/$")
+ARTICLE_DETAIL = re.compile(rf"^/api/v1/articles/(?P<slug>{SLUG_PATTERN})/(?:handout\.pdf)?$")
 
 
 class Version(NamedTuple):

@@ -45,6 +45,7 @@ from clinics.models import Clinic
 from cms.lib.lookups import SLUG_PATTERN
 from cms.lib.query_contract import StrictQueryParameters
 
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 SITEMAP_CONTENT_TYPE = "application/xml; charset=utf-8"
 FEED_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -130,20 +131,42 @@ class ClinicSitemapView(ClinicXMLView):
     def get(self, request, slug):
         now = timezone.now()
         clinic = public_clinic(slug, now)
-        rows = (
+        rows = list(
             PublicArticle.objects.visible(now)
             .filter(clinic=clinic)
             .order_by("slug")
-            .values_list("slug", "updated_at")[:SITEMAP_MAX_URLS]
+            .values_list(
+                "slug",
+                "updated_at",
+                "language",
+                "publication__article_id",
+                "publication__article__translation_of_id",
+            )[:SITEMAP_MAX_URLS]
         )
+        # Translations (a source and its translations, each live): every version of a page names
+        # all of them, itself included, as hreflang alternates (what search engines ask for).
+        groups: dict[int, list[tuple[str, str]]] = {}
+        for article_slug, _updated, language, article_id, source_id in rows:
+            groups.setdefault(source_id or article_id, []).append((language, article_slug))
         stream = io.StringIO()
         handler = SimplerXMLGenerator(stream, "utf-8", short_empty_elements=True)
         handler.startDocument()
-        handler.startElement("urlset", {"xmlns": SITEMAP_NS})
-        for article_slug, updated_at in rows:
+        handler.startElement("urlset", {"xmlns": SITEMAP_NS, "xmlns:xhtml": XHTML_NS})
+        for article_slug, updated_at, _language, article_id, source_id in rows:
             handler.startElement("url", {})
             handler.addQuickElement("loc", xml_text(clinic.article_url(article_slug)))
             handler.addQuickElement("lastmod", w3c_datetime(updated_at).isoformat())
+            versions = groups[source_id or article_id]
+            if len(versions) > 1:
+                for language, slug in sorted(versions):
+                    handler.addQuickElement(
+                        "xhtml:link",
+                        attrs={
+                            "rel": "alternate",
+                            "hreflang": language,
+                            "href": xml_text(clinic.article_url(slug)),
+                        },
+                    )
             handler.endElement("url")
         handler.endElement("urlset")
         handler.endDocument()

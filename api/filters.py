@@ -4,13 +4,14 @@ import re
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
 from api.models import PublicArticle, PublicArticleCondition, PublicArticleRisk
 from api.search import search
+from articles import codes
 from cms.lib.lookups import SLUG_PATTERN
 
 MAX_SLUGS = 20
@@ -49,6 +50,25 @@ _TIME = "[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
 _OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
 ISO_DATE_OR_DATETIME = re.compile(f"{_DATE}(?:{_TIME}{_OFFSET})?")
 DATE_OR_DATETIME_PATTERN = f"^{SPACE}(?:{ISO_DATE_OR_DATETIME.pattern})?{SPACE}$"
+
+
+# The form of an ICD-10-CM code, dotted or not, any case (articles/codes.py); whether the code set
+# has it is checked too: a well-formed code it lacks is refused as well.
+ICD10_PATTERN = f"^{SPACE}(?:[A-Za-z][0-9][0-9A-Za-z](?:\\.?[0-9A-Za-z]{{1,4}})?{SPACE})?$"
+
+
+class ICD10CMField(forms.CharField):
+    """An ICD-10-CM code of the current code set, normalised ("g894" -> "G89.4")."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return ""
+        try:
+            return codes.normalize_icd10cm(value)
+        except codes.InvalidCode as error:
+            # In params: django-filter formats messages with %.
+            raise forms.ValidationError("%(reason)s", params={"reason": str(error)}) from error
 
 
 class SlugListField(forms.CharField):
@@ -135,6 +155,10 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
+class ICD10CMFilter(django_filters.CharFilter):
+    field_class = ICD10CMField
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering with the primary key as the last key, so pages never repeat or skip a row."""
 
@@ -150,6 +174,23 @@ def documented(string_filter, **schema):
     """``string_filter`` with the exact schema of its value: drf-spectacular alone says "a string"."""
     description = string_filter.extra["help_text"]
     return extend_schema_field({"type": "string", "description": description, **schema})(string_filter)
+
+
+LANGUAGE_PATTERN = r"^(|any|[a-z]{2,3}(-[A-Za-z0-9]{2,8})?)$"
+
+
+class LanguageFilter(django_filters.CharFilter):
+    """A BCP 47 language code (or "any"); anything else is a 400 naming the parameter."""
+
+    field_class = forms.RegexField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("regex", LANGUAGE_PATTERN)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "error_messages", {"invalid": 'Give a language code such as "en" or "es", or "any".'}
+        )
+        super().__init__(*args, **kwargs)
 
 
 class ArticleFilterForm(forms.Form):
@@ -176,6 +217,18 @@ class ArticleFilter(django_filters.FilterSet):
         ),
         pattern=SLUG_LIST_PATTERN,
         example="infection",
+    )
+    icd10 = documented(
+        ICD10CMFilter(
+            method="filter_icd10",
+            help_text=(
+                "An ICD-10-CM code of the current code set (G89.4, or G894); articles about a condition "
+                "carrying it or a more specific code under it (G89 finds G89.4 and G89.29). A code the "
+                "code set does not have is a 400."
+            ),
+        ),
+        pattern=ICD10_PATTERN,
+        example="G89.4",
     )
     clinic = documented(
         SlugFilter(field_name="clinic__slug", help_text="Clinic slug."),
@@ -218,6 +271,15 @@ class ArticleFilter(django_filters.FilterSet):
         pattern=SEARCH_PATTERN,
         example="pump catheter",
     )
+    language = documented(
+        LanguageFilter(
+            method="filter_language",
+            help_text='A language code ("en", "es"): articles in that language. Without it, each '
+            "clinic's articles in the clinic's own language; `any`: every language.",
+        ),
+        pattern=LANGUAGE_PATTERN,
+        example="es",
+    )
     ordering = StableOrderingFilter(
         fields=ORDERING_FIELDS,
         help_text=(
@@ -239,6 +301,14 @@ class ArticleFilter(django_filters.FilterSet):
         )
         return articles.filter(Exists(named))
 
+    def filter_icd10(self, articles, name, code):
+        if not code:
+            return articles
+        coded = PublicArticleCondition.objects.filter(public_article=OuterRef("pk")).filter(
+            codes_q(codes.ICD10CM, code, "condition__codes__")
+        )
+        return articles.filter(Exists(coded))
+
     def filter_risk(self, articles, name, slugs):
         if not slugs:
             return articles
@@ -255,9 +325,31 @@ class ArticleFilter(django_filters.FilterSet):
             return articles.filter(published_at__lt=moment + datetime.timedelta(days=1))
         return articles.filter(published_at__lte=moment)
 
+    def filter_language(self, articles, name, value):
+        return articles if value == "any" else articles.filter(language=value)
+
+    def filter_queryset(self, queryset):
+        articles = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("language"):
+            # The default: each clinic's own language (translations are asked for by language).
+            articles = articles.filter(language=F("clinic__default_language"))
+        return articles
+
     def filter_search(self, articles, name, value):
         # Relevance order; an explicit ?ordering=, applied after this filter, replaces it.
         return search(articles, value)
+
+
+def codes_q(system: str, code: str, prefix: str = "", *, broader: bool = False) -> Q:
+    """Conditions (through ``prefix``) carrying ``code``, or for ICD-10-CM a more specific code under
+    it; with ``broader``, also a broader ICD-10-CM code above it (G89.4: G89), as an EHR's billable
+    code finds an article coded by its category."""
+    match = Q(**{f"{prefix}code": code})
+    if system == codes.ICD10CM:
+        match |= Q(**{f"{prefix}code__startswith": codes.icd10cm_prefix(code)})
+        if broader:
+            match |= Q(**{f"{prefix}code__in": codes.icd10cm_ancestors(code)})
+    return Q(**{f"{prefix}system": system}) & match
 
 
 # drf-spectacular reads the ordering filter as a list of its choices, without its limit or the

@@ -12,6 +12,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from api.structured_data import (
+    CODING_SYSTEMS,
     PROFILE_KINDS,
     SCHEMA_CONTEXT,
     SPECIALTY_KEYWORDS,
@@ -108,6 +109,15 @@ NODES = {
         },
         ["@type", "name"],
     ),
+    "MedicalCode": _node(
+        "One of the condition's codes.",
+        {
+            "@type": _type("MedicalCode"),
+            "codeValue": _text('The code: ICD-10-CM dotted ("G89.4"), SNOMED CT digits.'),
+            "codingSystem": {"type": "string", "enum": list(CODING_SYSTEMS.values())},
+        },
+        ["@type", "codeValue", "codingSystem"],
+    ),
     "MedicalCondition": _node(
         "A condition the article is about.",
         {
@@ -119,6 +129,7 @@ NODES = {
                 **_ref("NodeReference"),
                 "description": "The treatment node, when the article explains one.",
             },
+            "code": _list(_ref("MedicalCode"), "The condition's codes, in order (none: left out)."),
         },
         ["@type", "@id", "name"],
     ),
@@ -220,6 +231,13 @@ NODES = {
             "mainEntity": _list(_ref("Question"), "The sections whose headings are questions."),
             "citation": _list(_ref("CreativeWork"), "The article's sources, in order."),
             "image": _list(_ref("ImageObject"), "The lead image, then the pictures in the sections."),
+            "workTranslation": _list(
+                _ref("NodeReference"), "On a source article: its live translations' pages."
+            ),
+            "translationOfWork": {
+                **_ref("NodeReference"),
+                "description": "On a translation: the source article's page.",
+            },
             "primaryImageOfPage": _ref("ImageObject"),
         },
         [

@@ -79,6 +79,8 @@ class PublicArticle(models.Model):
     images = models.ManyToManyField(
         "media_library.Image", through="PublicArticleImage", related_name="public_articles"
     )
+    # The approved version's language: ?language= (default: the clinic's own language).
+    language = models.CharField(max_length=10, default="en")
     # What the JSON says, and what ordering and date filters use.
     published_at = models.DateTimeField()
     updated_at = models.DateTimeField()

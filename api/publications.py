@@ -28,7 +28,7 @@ from api.models import (
 )
 from api.versions import bump_listing_version, lock_listing_version, stamp, whole_second
 from articles import snapshots
-from articles.models import Publication
+from articles.models import Article, Publication
 from articles.snapshots import Snapshot
 
 BATCH = 500
@@ -74,6 +74,7 @@ def sync(article_ids, *, now=None, announce: bool = True) -> None:
         .order_by("pk")
     }
     visible_before = {pk for pk, row in rows.items() if _visible(row, now)}
+    shown_before = _shown(article_ids, now)
     gone = [pk for pk in rows if pk not in wanted]
     search.unindex(gone)
     PublicArticle.objects.filter(pk__in=gone).delete()
@@ -93,9 +94,40 @@ def sync(article_ids, *, now=None, announce: bool = True) -> None:
     _wake_at(
         [row.live_until for row in moved] + [p.live_from for p in new] + [p.live_until for p in new], now
     )
+    if _shown(article_ids, now) != shown_before:
+        translations_changed(article_ids)
     if announce:
         waiting = [publication for publication in new if publication.live_from > now]
         events.send(events.compare(before, events.announced(article_ids)) + events.scheduled(waiting))
+
+
+def _shown(article_ids, now) -> set:
+    """What the translation lists of other articles say of these: their live (article, slug, language)."""
+    return set(
+        PublicArticle.objects.filter(visible_q(now), publication__article_id__in=article_ids).values_list(
+            "publication__article_id", "slug", "language"
+        )
+    )
+
+
+def translations_changed(article_ids) -> None:
+    """These articles' live versions came, went or moved, or their translation group changed: the
+    other articles of their groups list them (``translations``, JSON-LD), so their public rows are
+    rendered again under new ETags, and purged."""
+    roots = {
+        source or pk
+        for pk, source in Article.objects.filter(pk__in=article_ids).values_list("pk", "translation_of_id")
+    }
+    members = (
+        Article.objects.filter(Q(pk__in=roots) | Q(translation_of_id__in=roots))
+        .exclude(pk__in=article_ids)
+        .values_list("pk", flat=True)
+    )
+    rows = PublicArticle.objects.filter(publication__article_id__in=list(members))
+    others = set(rows.values_list("publication__article_id", flat=True))
+    if others:
+        mark_stale(rows)
+        purging.purge_after_commit(cache_tags.article(article_id) for article_id in sorted(others))
 
 
 def _wake_at(moments, now) -> None:
@@ -156,6 +188,7 @@ def _create_rows(publications, last_modified: dict, now) -> None:
                     publication=publication,
                     slug=publication.slug,
                     title=publication.title,
+                    language=article.language or "en",
                     clinic_id=publication.clinic_id,
                     reviewer_id=article.reviewed_by_id,
                     published_at=publication.published_at,
@@ -231,6 +264,7 @@ def apply_boundaries(*, in_request: bool = True) -> None:
     )
     article_ids = set(crossing.values_list("publication__article_id", flat=True))
     before = events.announced(article_ids)
+    translations_changed(article_ids)
     index_window(PublicArticle.objects.all(), now)
     ended = list(PublicArticle.objects.filter(live_until__lte=now).values_list("pk", flat=True))
     search.unindex(ended)

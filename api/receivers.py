@@ -13,13 +13,23 @@ them, run ``manage.py refresh_content``.
 """
 
 from django.db import connections, transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from api import cache_tags, events, publications, purging, search
 from api.models import PublicArticle, PublicDocument, visible_q
 from api.versions import bump_listing_version, lock_listing_version
-from articles.models import Condition, Publication, Reviewer, Risk
+from articles.models import (
+    Article,
+    Condition,
+    ConditionCode,
+    ConditionTranslation,
+    Publication,
+    Reviewer,
+    Risk,
+    RiskTranslation,
+)
 from articles.signals import publications_changed
 from clinics.models import Clinic, ContactLink
 from media_library import signals as media_signals
@@ -42,6 +52,8 @@ def publication_deleting(sender, instance, **kwargs):
     before = events.shown(row.filter(is_indexed=True))
     search.unindex([instance.pk])
     row.delete()
+    if was_visible:
+        publications.translations_changed([instance.article_id])
     bump_listing_version(renew=was_visible)
     events.send(events.compare(before, {}))
 
@@ -162,6 +174,57 @@ def renditions_made(sender, image_id, **kwargs):
     )
 
 
+def article_saving(sender, instance, raw=False, **kwargs):
+    """A working copy's translation link is the one working-copy field the public side shows
+    (the translations of each live article): remember it before the save."""
+    if raw or not instance.pk:
+        return
+    if "translation_of_id" not in instance.__dict__:
+        return  # deferred (only some fields loaded): this save does not change it
+    if hasattr(instance, "_loaded_translation_of_id"):
+        instance._translation_of_before = instance._loaded_translation_of_id
+    else:  # an instance not loaded from the database
+        instance._translation_of_before = (
+            Article.objects.filter(pk=instance.pk).values_list("translation_of_id", flat=True).first()
+        )
+
+
+@transaction.atomic
+def article_saved(sender, instance, created, raw=False, **kwargs):
+    """A translation linked to, or unlinked from, a source: both groups' live articles list
+    their translations again."""
+    if raw:
+        return
+    if created:
+        if instance.translation_of_id is None:
+            return
+        before = None
+    elif hasattr(instance, "_translation_of_before"):
+        before = instance._translation_of_before
+        if before == instance.translation_of_id:
+            return
+    else:
+        return
+    instance._loaded_translation_of_id = instance.translation_of_id
+    lock_listing_version()
+    groups = {instance.pk, *(pk for pk in (before, instance.translation_of_id) if pk)}
+    members = Article.objects.filter(Q(pk__in=groups) | Q(translation_of_id__in=groups)).values("pk")
+    rows = PublicArticle.objects.filter(publication__article_id__in=members)
+    article_ids = set(rows.values_list("publication__article_id", flat=True))
+    if article_ids:
+        publications.mark_stale(rows)
+        purging.purge_after_commit(cache_tags.article(article_id) for article_id in sorted(article_ids))
+
+
+def topic_translation_changed(sender, instance, raw=False, **kwargs):
+    """A condition's or risk's translated name is shown by that language's articles: as a change
+    of the condition or risk itself."""
+    if raw:
+        return
+    topic = getattr(instance, "condition", None) if hasattr(instance, "condition_id") else instance.risk
+    vocabulary_changed(type(topic), topic, raw=raw)
+
+
 def build_missing_rows(sender, app_config=None, using="default", **kwargs):
     """After migrate: public rows for publications that have none (the migration that created
     publications cannot render JSON with code that may have changed since), and JSON for rows whose
@@ -173,6 +236,16 @@ def build_missing_rows(sender, app_config=None, using="default", **kwargs):
         publications.build_missing()
         if PublicDocument._meta.db_table in tables:
             publications.render_cleared()
+
+
+def condition_code_changed(sender, instance, raw=False, **kwargs):
+    """A condition's code saved or deleted: as if the condition itself was saved. A code deleted
+    with its condition (CASCADE) leaves that to the condition's own deletion."""
+    if raw:
+        return
+    condition = Condition.objects.filter(pk=instance.condition_id).first()
+    if condition is not None:
+        vocabulary_changed(Condition, condition, signal=post_save)
 
 
 VOCABULARY = [Condition, Risk, Reviewer, Clinic, ContactLink]
@@ -188,7 +261,21 @@ def connect() -> None:
         post_delete.connect(
             vocabulary_changed, sender=model, dispatch_uid=f"api-vocabulary-delete-{model.__name__}"
         )
+    # A condition's codes show inside it (API, JSON-LD): a change to one is a change to the condition.
+    post_save.connect(condition_code_changed, sender=ConditionCode, dispatch_uid="api-condition-code-save")
+    post_delete.connect(
+        condition_code_changed, sender=ConditionCode, dispatch_uid="api-condition-code-delete"
+    )
+    for model in (ConditionTranslation, RiskTranslation):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                topic_translation_changed,
+                sender=model,
+                dispatch_uid=f"api-topic-translation-{signal is post_save}-{model.__name__}",
+            )
     pre_save.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-saving")
+    pre_save.connect(article_saving, sender=Article, dispatch_uid="api-article-saving")
+    post_save.connect(article_saved, sender=Article, dispatch_uid="api-article-saved")
     pre_delete.connect(clinic_saving, sender=Clinic, dispatch_uid="api-clinic-deleting")
     post_migrate.connect(build_missing_rows, dispatch_uid="api-build-missing-rows")
     media_signals.renditions_made.connect(renditions_made, dispatch_uid="api-renditions-made")

@@ -7,10 +7,13 @@ host name (with_origin() puts the request's in).
 """
 
 import orjson
+from django.db.models import Q
+from django.utils import timezone
 
+from api.models import PublicArticle, visible_q
 from api.serializers import ArticleDetailSerializer, ArticleSerializer
 from articles import accessibility, pictures, snapshots
-from articles.models import Reviewer
+from articles.models import Article, Reviewer
 from articles.snapshots import Snapshot
 from clinics.models import Clinic
 
@@ -49,9 +52,40 @@ def attach_vocabulary(
         article.clinic = clinics[article.clinic_id]
         article.reviewed_by = reviewers.get(article.reviewed_by_id)
         snap.serve_children()
+        for section in snap.sections:
+            section.content_language = article.language  # its scores are read in the article's language
     pictures.attach(snaps, origin)
+    attach_translations(snaps)
     for snap in snaps:
         snap.article.accessibility_issues = accessibility.check(snap.article, snap.sections, snap.images)
+
+
+def attach_translations(snaps: list[Snapshot]) -> None:
+    """Give each snapshot's article ``public_translations``: the other articles of its translation
+    group (its source and the source's translations, as the working copies say today) that are
+    live now, as [(language, slug, is the source)] in language order; and ``is_translation``.
+    One query for any number, and one more when some group has more than one article."""
+    ids = {snap.article.pk for snap in snaps}
+    sources = Article.objects.filter(pk__in=ids).values("translation_of_id")
+    members: dict[int, int] = {}  # article id -> its group's root
+    for pk, source in Article.objects.filter(
+        Q(pk__in=ids) | Q(translation_of_id__in=ids) | Q(pk__in=sources) | Q(translation_of_id__in=sources)
+    ).values_list("pk", "translation_of_id"):
+        members[pk] = source or pk
+    live = {}
+    if len(members) > len(ids):
+        for article_id, slug, language in PublicArticle.objects.filter(
+            visible_q(timezone.now()), publication__article_id__in=members
+        ).values_list("publication__article_id", "slug", "language"):
+            live[article_id] = (language, slug)
+    for snap in snaps:
+        root = members.get(snap.article.pk, snap.article.pk)
+        snap.article.is_translation = root != snap.article.pk
+        snap.article.public_translations = sorted(
+            (*live[pk], pk == root)
+            for pk, group in members.items()
+            if group == root and pk != snap.article.pk and pk in live
+        )
 
 
 def render_detail(article) -> str:

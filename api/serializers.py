@@ -8,18 +8,20 @@ import functools
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.jsonld_schema import JsonLdField
 from api.structured_data import article_jsonld, article_page_url, clinic_jsonld
-from articles import figures
+from articles import figures, readability_es
 from articles.models import (
     Article,
     ArticleCondition,
     ArticleRisk,
     Condition,
+    ConditionCode,
     Reference,
     Reviewer,
     Risk,
@@ -162,11 +164,49 @@ class ConditionRefSerializer(ReadOnlyModelSerializer):
         fields = ["slug", "name"]
 
 
+# A pattern, not an enum: drf-spectacular would make an enum a "...SystemEnum" component.
+CODE_SYSTEM_SCHEMA = {
+    "type": "string",
+    "pattern": f"^(?:{'|'.join(ConditionCode.System.values)})$",
+    "description": '"icd10cm" (ICD-10-CM, checked against the current code set) or "snomed" (a SNOMED CT '
+    "concept id).",
+}
+
+
+@extend_schema_field(CODE_SYSTEM_SCHEMA)
+class CodeSystemField(serializers.CharField):
+    pass
+
+
+class ConditionCodeSerializer(ReadOnlyModelSerializer):
+    """A condition's code in a clinical code system (articles/codes.py)."""
+
+    system = CodeSystemField(read_only=True)
+    code = serializers.CharField(read_only=True, help_text='ICD-10-CM dotted ("G89.4"); SNOMED CT digits.')
+
+    class Meta:
+        model = ConditionCode
+        fields = ["system", "code", "display"]
+
+
+CODES_HELP = "The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty)."
+
+
+def condition_codes(condition) -> list:
+    # A condition deleted since (a preview's "(deleted condition)" placeholder) has none.
+    return [] if condition.pk is None else ConditionCodeSerializer(condition.codes.all(), many=True).data
+
+
 class ConditionWithSummarySerializer(ConditionRefSerializer):
     summary = NullableCharField(source="condition.summary", read_only=True, allow_null=True)
+    codes = serializers.SerializerMethodField(help_text=CODES_HELP)
 
     class Meta(ConditionRefSerializer.Meta):
-        fields = [*ConditionRefSerializer.Meta.fields, "summary"]
+        fields = [*ConditionRefSerializer.Meta.fields, "summary", "codes"]
+
+    @extend_schema_field(ConditionCodeSerializer(many=True))
+    def get_codes(self, link) -> list:
+        return condition_codes(link.condition)
 
 
 class RiskWithSummarySerializer(ReadOnlyModelSerializer):
@@ -232,6 +272,13 @@ class ImageSerializer(serializers.Serializer):
     )
 
 
+class TranslationSerializer(serializers.Serializer):
+    language = serializers.CharField(read_only=True, help_text='A BCP 47 code, e.g. "es".')
+    slug = serializers.SlugField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="This API's address of the translation.")
+    page_url = serializers.URLField(read_only=True, help_text="The translation's page on the clinic's site.")
+
+
 class AccessibilityIssueSerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True, help_text="Which check (docs/accessibility.md).")
     level = serializers.ChoiceField(
@@ -252,13 +299,47 @@ class AccessibilitySerializer(serializers.Serializer):
 
 
 class GradesSerializer(serializers.Serializer):
-    flesch_kincaid_grade = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="Flesch-Kincaid grade level; null without text."
+    """English text has grades (lower is easier); Spanish text has the Fernández-Huerta and
+    Szigriszt-Pazos scores (higher is easier). The other language's values are null."""
+
+    flesch_kincaid_grade = serializers.SerializerMethodField(
+        help_text="Flesch-Kincaid grade level; null without text."
     )
-    smog_grade = serializers.FloatField(read_only=True, allow_null=True, help_text="SMOG grade.")
+    smog_grade = serializers.SerializerMethodField(help_text="SMOG grade.")
+    fernandez_huerta = serializers.SerializerMethodField(
+        help_text="Spanish articles: the Fernández-Huerta score (0-100 or so, higher is easier)."
+    )
+    szigriszt_pazos = serializers.SerializerMethodField(
+        help_text="Spanish articles: the Szigriszt-Pazos perspicuity (INFLESZ), higher is easier."
+    )
+    inflesz_band = serializers.SerializerMethodField(
+        help_text='Spanish articles: the INFLESZ band of the Szigriszt-Pazos score ("normal"...).'
+    )
     above_target = serializers.BooleanField(
-        source="is_above_target", read_only=True, help_text="Either grade is above the target grade."
+        source="misses_language_target",
+        read_only=True,
+        help_text="Misses the target of the article's language: a grade above READABILITY_TARGET_GRADE "
+        "(English), a Szigriszt-Pazos score below READABILITY_TARGET_SZIGRISZT_PAZOS (Spanish).",
     )
+
+    @staticmethod
+    def _spanish(text) -> bool:
+        return text.readability_language == "es"
+
+    def get_flesch_kincaid_grade(self, text) -> float | None:
+        return None if self._spanish(text) else text.flesch_kincaid_grade
+
+    def get_smog_grade(self, text) -> float | None:
+        return None if self._spanish(text) else text.smog_grade
+
+    def get_fernandez_huerta(self, text) -> float | None:
+        return text.fernandez_huerta if self._spanish(text) else None
+
+    def get_szigriszt_pazos(self, text) -> float | None:
+        return text.szigriszt_pazos if self._spanish(text) else None
+
+    def get_inflesz_band(self, text) -> str | None:
+        return readability_es.inflesz_band(text.szigriszt_pazos) if self._spanish(text) else None
 
 
 class SectionGradesSerializer(GradesSerializer):
@@ -369,6 +450,10 @@ class ArticleDetailSerializer(ArticleSerializer):
     accessibility = serializers.SerializerMethodField(
         help_text="What the accessibility checks found in this version (articles/accessibility.py)."
     )
+    translations = serializers.SerializerMethodField(
+        help_text="The same article in other languages, live now: its source and the source's other "
+        "translations, each reviewed and published on its own. In language order."
+    )
     jsonld = JsonLdField(
         article_jsonld,
         "ArticleJsonLd",
@@ -390,7 +475,21 @@ class ArticleDetailSerializer(ArticleSerializer):
             "references",
             "readability",
             "accessibility",
+            "translations",
             "jsonld",
+        ]
+
+    @extend_schema_field(TranslationSerializer(many=True))
+    def get_translations(self, article) -> list[dict]:
+        request = self.context["request"]
+        return [
+            {
+                "language": language,
+                "slug": slug,
+                "url": request.build_absolute_uri(reverse("article-detail", kwargs={"slug": slug})),
+                "page_url": article.clinic.article_url(slug),
+            }
+            for language, slug, _is_source in getattr(article, "public_translations", [])
         ]
 
     @extend_schema_field(AccessibilitySerializer)
@@ -428,15 +527,33 @@ class ArticlePreviewSerializer(ArticleDetailSerializer):
         return PreviewVersionSerializer(self.context["preview"]).data
 
 
+class ConditionListSerializer(serializers.ListSerializer):
+    """A page of conditions with their codes: one query for the page's codes."""
+
+    def to_representation(self, data):
+        conditions = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        models.prefetch_related_objects(conditions, "codes")
+        return super().to_representation(conditions)
+
+
+TOPIC_FIELDS = ["slug", "name", "summary", "url", "article_count"]
+
+
 class ConditionSerializer(ReadOnlyModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
     article_count = serializers.IntegerField(
         source="published_article_count", read_only=True, help_text="Published articles only."
     )
+    codes = serializers.SerializerMethodField(help_text=CODES_HELP)
 
     class Meta:
         model = Condition
-        fields = ["slug", "name", "summary", "url", "article_count"]
+        fields = [*TOPIC_FIELDS, "codes"]
+        list_serializer_class = ConditionListSerializer
+
+    @extend_schema_field(ConditionCodeSerializer(many=True))
+    def get_codes(self, condition) -> list:
+        return condition_codes(condition)
 
 
 class ConditionDetailSerializer(ConditionSerializer):
@@ -450,9 +567,12 @@ class ConditionDetailSerializer(ConditionSerializer):
 
 class RiskSerializer(ConditionSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="risk-detail", lookup_field="slug")
+    codes = None  # conditions only
 
     class Meta(ConditionSerializer.Meta):
         model = Risk
+        fields = TOPIC_FIELDS
+        list_serializer_class = serializers.ListSerializer
 
 
 class RiskDetailSerializer(RiskSerializer):

@@ -10,7 +10,7 @@ import datetime
 
 from django.conf import settings
 
-from articles import pictures
+from articles import codes, pictures
 
 SCHEMA_CONTEXT = "https://schema.org"
 
@@ -173,6 +173,13 @@ def article_jsonld(article) -> dict:
         page["about"] = [{"@id": node["@id"]} for node in about]
     if questions:
         page["mainEntity"] = [question_node(section) for section in questions]
+    translations = getattr(article, "public_translations", [])
+    source = [slug for _language, slug, is_source in translations if is_source]
+    if getattr(article, "is_translation", False):
+        if source:
+            page["translationOfWork"] = {"@id": article.clinic.article_url(source[0])}
+    elif translations:
+        page["workTranslation"] = [{"@id": article.clinic.article_url(slug)} for _l, slug, _s in translations]
     images = pictures.jsonld_images(article)
     if images:
         page["image"] = images
@@ -200,12 +207,24 @@ def treatment_node(article, page_url: str) -> dict | None:
     return node
 
 
+# schema.org MedicalCode.codingSystem for each of ConditionCode's systems.
+CODING_SYSTEMS = codes.CODING_SYSTEM_NAMES
+
+
 def condition_node(condition, page_url: str, treatment: dict | None) -> dict:
     node = entity("MedicalCondition", condition.name, condition.summary)
     node["@id"] = f"{page_url}#condition-{condition.slug}"
     if treatment:
         node["possibleTreatment"] = {"@id": treatment["@id"]}
+    # Prefetched where conditions are loaded for rendering (articles/snapshots.attach_topics).
+    condition_codes = list(condition.codes.all()) if condition.pk is not None else []
+    if condition_codes:
+        node["code"] = [medical_code(code) for code in condition_codes]
     return node
+
+
+def medical_code(code) -> dict:
+    return {"@type": "MedicalCode", "codeValue": code.code, "codingSystem": CODING_SYSTEMS[code.system]}
 
 
 def entity(schema_type: str, name: str, description: str = "") -> dict:

@@ -4,6 +4,8 @@ from django.urls import include, path
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from api.feeds import ClinicFeedView, ClinicSitemapView
+from api.handouts import ArticleHandoutView
+from api.infobutton import ClinicInfobuttonView, InfobuttonView
 from api.views import ArticleViewSet, ClinicViewSet, ConditionViewSet, PreviewView, RiskViewSet
 from cms.lib.query_contract import StrictQueryParameters
 
@@ -25,5 +27,10 @@ urlpatterns = [
     # A clinic's sitemap and Atom feed (api/feeds.py); Django's slug converter is SLUG_PATTERN.
     path("clinics/<slug:slug>/sitemap.xml", ClinicSitemapView.as_view(), name="clinic-sitemap"),
     path("clinics/<slug:slug>/feed.atom", ClinicFeedView.as_view(), name="clinic-feed"),
+    # An article's live version as a printable PDF (api/handouts.py).
+    path("articles/<slug:slug>/handout.pdf", ArticleHandoutView.as_view(), name="article-handout"),
+    # HL7 Infobutton knowledge requests (api/infobutton.py): every clinic's articles, or one clinic's.
+    path("infobutton/", InfobuttonView.as_view(), name="infobutton"),
+    path("clinics/<slug:slug>/infobutton/", ClinicInfobuttonView.as_view(), name="clinic-infobutton"),
     path("", include(router.urls)),
 ]

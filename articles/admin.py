@@ -18,10 +18,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from articles import previews, publishing, receivers, revisions, snapshots, workflow
+from articles import previews, publishing, receivers, revisions, snapshots, translations, workflow
 from articles.admin_feedback import grade_view
 from articles.admin_import import import_article_view, suggestions_view
 from articles.admin_preview import patient_preview_view
+from articles.codes import ConditionCodeForm, ConditionCodeFormSet
 from articles.forms import (
     ArticleAdminForm,
     ChildRowsFormSet,
@@ -30,6 +31,7 @@ from articles.forms import (
     TopicProposalForm,
     TransitionForm,
 )
+from articles.handouts import preview_handout_view
 from articles.models import (
     Article,
     ArticleCondition,
@@ -38,12 +40,15 @@ from articles.models import (
     CandidateCriterion,
     ClinicalReview,
     Condition,
+    ConditionCode,
+    ConditionTranslation,
     Contraindication,
     PreviewLink,
     Publication,
     Reference,
     Reviewer,
     Risk,
+    RiskTranslation,
     Section,
     TopicProposal,
 )
@@ -333,8 +338,9 @@ class ArticleAdmin(
     search_fields = ["title", "summary", "sections__heading", "sections__body_text"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["clinic", "lead_image"]
+    autocomplete_fields = ["clinic", "lead_image", "translation_of"]
     readonly_fields = [
+        "translation_links",
         "accessibility",
         "state",
         "published_at",
@@ -366,6 +372,14 @@ class ArticleAdmin(
         ),
         ("Reading level", {"fields": ["reading_level"]}),
         ("Accessibility", {"fields": ["accessibility"]}),
+        (
+            "Translation",
+            {
+                "fields": ["translation_links", "translation_of", "source_changed"],
+                "description": "A translation is an article of its own: its own text, clinical review "
+                "and publication.",
+            },
+        ),
         ("Publishing", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
         (
             "Clinical review",
@@ -467,6 +481,11 @@ class ArticleAdmin(
         return entry
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "translation_of":
+            # Only originals of the user's clinics (the same clinic: Article.clean).
+            ids = roles.clinic_ids(request.user)
+            originals = Article.objects.filter(translation_of__isnull=True)
+            kwargs["queryset"] = originals if ids is None else originals.filter(clinic_id__in=ids)
         if db_field.name == "lead_image":
             # Only pictures of the user's clinics can be chosen, or named back in a refused form
             # (Article.clean then asks for the article's own clinic's).
@@ -546,11 +565,83 @@ class ArticleAdmin(
                 {"model_admin": self},
                 name="articles_article_patient_preview",
             ),
+            path(
+                "<path:object_id>/handout.pdf",
+                view(preview_handout_view),
+                {"model_admin": self},
+                name="articles_article_handout",
+            ),
+            path("<path:object_id>/translate/", view(self.translate_view), name="articles_article_translate"),
             *super().get_urls(),
         ]
 
     def import_view(self, request):
         return import_article_view(request, self)
+
+    def translate_view(self, request, object_id):
+        """Start a translation of this article (articles/translations.py): GET asks for the
+        language, POST makes the draft and opens it."""
+        source = self._article_or_404(request, object_id)
+        if not self.has_add_permission(request) or not request.user.has_perm("articles.add_article", source):
+            raise PermissionDenied
+        choices = translations.languages_for(source)
+        error = None
+        if request.method == "POST":
+            try:
+                made = translations.create_translation(
+                    source, request.POST.get("language", ""), by=request.user
+                )
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            else:
+                self.message_user(
+                    request,
+                    "Started the translation as a draft, with the source's text to rewrite. It is reviewed "
+                    "and published on its own.",
+                )
+                return HttpResponseRedirect(self._change_url(made))
+        return self._render(
+            request,
+            "translate.html",
+            source,
+            title=f"Translate: {source}",
+            choices=choices,
+            error=error,
+        )
+
+    @admin.display(description="translations")
+    def translation_links(self, article):
+        """The source and its translations, each with its state, and the languages left to start."""
+        if article.translation_of_id:
+            source = article.translation_of
+            return format_html(
+                'A translation of <a href="{}">{}</a> ({}).{}',
+                self._change_url(source),
+                source.title,
+                source.get_language_display() or source.language,
+                " The source has changed since this translation: check it, then untick the box below."
+                if article.source_changed
+                else "",
+            )
+        rows = list(article.translations.all())
+        listed = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}){}</li>',
+            (
+                (
+                    self._change_url(row),
+                    row.title,
+                    row.get_language_display() or row.language,
+                    " — source changed since translation" if row.source_changed else "",
+                )
+                for row in rows
+            ),
+        )
+        start = format_html(
+            '<a href="{}">Start a translation</a>',
+            reverse("admin:articles_article_translate", args=[article.pk]),
+        )
+        return format_html("<ul>{}</ul>{}", listed, start) if rows else start
 
     def suggestions_view(self, request, object_id):
         return suggestions_view(request, self, object_id)
@@ -886,14 +977,63 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
         return f"{topic.article_total} article{'s' if topic.article_total != 1 else ''}"
 
 
+class ConditionCodeInline(admin.TabularInline):
+    """The condition's codes (articles/codes.py): ICD-10-CM checked against the code set, SNOMED CT
+    concept ids for their form. Editable by whoever may change the condition itself."""
+
+    model = ConditionCode
+    form = ConditionCodeForm
+    formset = ConditionCodeFormSet
+    fields = ["system", "code", "display", "position"]
+    extra = 0
+    verbose_name = "code"
+    verbose_name_plural = "Codes (ICD-10-CM, SNOMED CT): what EHRs ask by (Infobutton)"
+
+    def _may_edit(self, request, obj) -> bool:
+        parent = self.admin_site._registry[Condition]
+        if obj is None:
+            return parent.has_add_permission(request)
+        return parent.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site._registry[Condition].has_view_permission(request, obj)
+
+
+class TopicTranslationInline(admin.TabularInline):
+    """A condition's or risk's name in another language: shown in that language's articles once a
+    clinician has checked it (articles.snapshots.in_language)."""
+
+    extra = 0
+    fields = ["language", "name", "summary", "reviewed_by", "reviewed_on"]
+    verbose_name = "name in another language"
+    verbose_name_plural = "names in other languages (shown in those languages' articles once checked)"
+
+
+class ConditionTranslationInline(TopicTranslationInline):
+    model = ConditionTranslation
+
+
+class RiskTranslationInline(TopicTranslationInline):
+    model = RiskTranslation
+
+
 @admin.register(Condition)
 class ConditionAdmin(TopicAdmin):
-    pass
+    inlines = [ConditionCodeInline, ConditionTranslationInline]
 
 
 @admin.register(Risk)
 class RiskAdmin(TopicAdmin):
-    pass
+    inlines = [RiskTranslationInline]
 
 
 @admin.register(Reviewer)

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 
-from articles import accessibility, figures, readability
+from articles import accessibility, figures, readability, readability_es
 from articles.models import SECTION_BODY_MAX_LENGTH, Article, Section
 from articles.readability import TextStatistics
 from articles.rich_text import sanitize_rich_text
@@ -68,7 +68,7 @@ def grade_view(request, model_admin):
         summary, sections = _parse(request)
         about = _article_fields(request)
         with _one_at_a_time(request.user):
-            answer = grade(summary=summary, sections=sections)
+            answer = grade(summary=summary, sections=sections, language=about["language"])
             answer["accessibility"] = check_accessibility(request.user, about, sections)
             return JsonResponse(answer)
     except Refused as refusal:
@@ -95,20 +95,43 @@ def _one_at_a_time(user):
             cache.set(key, 1, timeout=math.ceil(took))
 
 
-def grade(*, summary: str, sections: list[dict]) -> dict:
-    """The feedback for a summary (plain text) and sections ({"key", "body" HTML})."""
-    graded = [_section_statistics(number, section) for number, section in enumerate(sections, 1)]
-    # As the saved article's grade: the formulas applied to its sections' summed counts.
-    article = sum(graded, TextStatistics())
+def grade(*, summary: str, sections: list[dict], language: str = "en") -> dict:
+    """The feedback for a summary (plain text) and sections ({"key", "body" HTML}), in the
+    article's language: English grades, or Spanish scores (articles/readability_es.py)."""
+    drafts = [_section_statistics(number, section) for number, section in enumerate(sections, 1)]
+    if language == "es":
+        graded = [draft.spanish_statistics for draft in drafts]
+        article = sum(graded, readability_es.SpanishStatistics())
+        feedback, summary_counts = _spanish_feedback, readability_es.measure_es(summary)
+        target = settings.READABILITY_TARGET_SZIGRISZT_PAZOS
+    else:
+        graded = [draft.statistics for draft in drafts]
+        # As the saved article's grade: the formulas applied to its sections' summed counts.
+        article = sum(graded, TextStatistics())
+        feedback, summary_counts = _feedback, readability.measure(summary)
+        target = settings.READABILITY_TARGET_GRADE
     return {
-        "target": settings.READABILITY_TARGET_GRADE,
+        "target": target,
         "words_per_minute": WORDS_PER_MINUTE,
-        "article": _feedback(article),
-        "summary": _feedback(readability.measure(summary)),
+        "article": feedback(article),
+        "summary": feedback(summary_counts),
         "sections": [
-            {"key": section["key"], **_feedback(stats)}
+            {"key": section["key"], **feedback(stats)}
             for section, stats in zip(sections, graded, strict=True)
         ],
+    }
+
+
+def _spanish_feedback(statistics: readability_es.SpanishStatistics) -> dict:
+    score = statistics.szigriszt_pazos
+    return {
+        "words": statistics.words,
+        "reading_minutes": math.ceil(statistics.words / WORDS_PER_MINUTE),
+        "grade": None,
+        "fernandez_huerta": statistics.fernandez_huerta,
+        "szigriszt_pazos": score,
+        "inflesz_band": statistics.inflesz_band,
+        "is_above_target": statistics.is_below_target(settings.READABILITY_TARGET_SZIGRISZT_PAZOS),
     }
 
 
@@ -157,13 +180,13 @@ def _article_fields(request) -> dict:
     return {"clinic": identifier("clinic"), "lead_image": identifier("lead_image"), "language": language}
 
 
-def _section_statistics(number: int, section: dict) -> TextStatistics:
+def _section_statistics(number: int, section: dict) -> Section:
     draft = Section(body=section["body"])
     try:
         draft.derive()  # what save() computes: sanitised HTML, its plain text, the counts
     except ValidationError:
         raise Refused(400, _too_long(number)) from None
-    return draft.statistics
+    return draft
 
 
 def _feedback(statistics: TextStatistics) -> dict:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 
-from articles import readability
+from articles import readability, readability_es
 from articles.querysets import PUBLISHED, ArticleQuerySet, PublicationQuerySet, section_statistics
 from articles.rich_text import plain_text, sanitize_rich_text
 from articles.states import State
@@ -189,13 +189,35 @@ class Reviewer(models.Model):
 
 
 class ReadabilityFields(models.Model):
-    """Reading grades of a text, computed on save from its words (articles/readability.py)."""
+    """Reading grades of a text, computed on save from its words (articles/readability.py), and its
+    Spanish scores (articles/readability_es.py): higher is easier. Which ones count is the
+    article's language's (``misses_target``)."""
 
     flesch_kincaid_grade = models.FloatField(null=True, blank=True, editable=False)
     smog_grade = models.FloatField(null=True, blank=True, editable=False)
+    fernandez_huerta = models.FloatField(null=True, blank=True, editable=False)
+    szigriszt_pazos = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
+
+    @property
+    def readability_language(self) -> str:
+        """The language the scores are read in: an article's own; a section's article's (set by
+        whoever shows it, else English)."""
+        return getattr(self, "language", None) or getattr(self, "content_language", None) or "en"
+
+    @property
+    def misses_language_target(self) -> bool:
+        return self.misses_target(self.readability_language)
+
+    def misses_target(self, language: str) -> bool:
+        """Whether the text misses its language's readability target (settings.READABILITY_TARGETS:
+        a grade at most, for English; a Szigriszt-Pazos score at least, for Spanish)."""
+        if language == "es":
+            score, minimum = self.szigriszt_pazos, settings.READABILITY_TARGET_SZIGRISZT_PAZOS
+            return score is not None and score < minimum
+        return self.is_above_target
 
     @property
     def reading_grade(self) -> float | None:
@@ -289,6 +311,21 @@ class Article(ReadabilityFields):
         help_text="The language the article is written in: screen readers pronounce it by this, "
         "and search engines show it to readers of that language.",
     )
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="translations",
+        help_text="For a translation: the article it translates (in the clinic's own language). It has "
+        "its own text, clinical review and publication: approving one never publishes the other.",
+    )
+    source_changed = models.BooleanField(
+        "source changed since translation",
+        default=False,
+        help_text="Set when a new version of the source article is approved. Untick once this "
+        "translation says the same as the source again.",
+    )
     review_interval_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -323,6 +360,11 @@ class Article(ReadabilityFields):
                 name="articles_article_published_has_published_at",
                 violation_error_message="A published article needs a publication date and time.",
             ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                name="articles_article_one_translation_per_language",
+                violation_error_message="The source article already has a translation in this language.",
+            ),
             models.CheckConstraint(
                 condition=Q(treatment_type="", treatment_name="")
                 | (~Q(treatment_type="") & ~Q(treatment_name="")),
@@ -339,25 +381,66 @@ class Article(ReadabilityFields):
         self.lock_version += 1
         if self.pk is not None:
             # From the sections as stored now: this copy may have been loaded before they changed.
-            statistics = section_statistics(Section.objects.filter(article_id=self.pk)).get(
-                self.pk, readability.TextStatistics()
+            statistics, spanish = section_statistics(Section.objects.filter(article_id=self.pk)).get(
+                self.pk, (readability.TextStatistics(), readability_es.SpanishStatistics())
             )
             self.flesch_kincaid_grade, self.smog_grade = (
                 statistics.flesch_kincaid_grade,
                 statistics.smog_grade,
             )
+            self.fernandez_huerta, self.szigriszt_pazos = spanish.fernandez_huerta, spanish.szigriszt_pazos
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "next_review_due", "lock_version"}
         super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # The translation link as loaded: the public side re-renders translation lists when it changes.
+        article._loaded_translation_of_id = article.__dict__.get("translation_of_id")
+        return article
+
     def clean(self):
         super().clean()
+        self._clean_translation()
         if self.lead_image_id and self.clinic_id:
             image = Image.objects.filter(pk=self.lead_image_id).values("clinic_id").first()
             if image is None or image["clinic_id"] != self.clinic_id:
                 raise ValidationError(
                     {"lead_image": "Choose a picture from this article's clinic's own image library."}
                 )
+
+    def _clean_translation(self):
+        if not self.translation_of_id:
+            return
+        source = (
+            Article.objects.filter(pk=self.translation_of_id)
+            .values("translation_of_id", "language", "clinic_id")
+            .first()
+        )
+        if source is None:
+            return
+        if self.pk is not None and self.translation_of_id == self.pk:
+            raise ValidationError({"translation_of": "An article cannot be a translation of itself."})
+        if source["translation_of_id"]:
+            raise ValidationError(
+                {"translation_of": "Choose the original article, not another translation of it."}
+            )
+        if self.pk is not None and Article.objects.filter(translation_of_id=self.pk).exists():
+            raise ValidationError(
+                {"translation_of": "This article has translations of its own: it is a source."}
+            )
+        if source["clinic_id"] != self.clinic_id:
+            raise ValidationError(
+                {"translation_of": "A translation belongs to the same clinic as its source."}
+            )
+        if source["language"] == self.language:
+            raise ValidationError({"language": "A translation is in another language than its source."})
+
+    @property
+    def translation_group_id(self) -> int:
+        """The source article's id: what a source and its translations share."""
+        return self.translation_of_id or self.pk
 
     def _next_review_due(self):
         if self.last_reviewed_on is None:
@@ -446,6 +529,10 @@ class Section(ReadabilityFields):
     word_count = models.PositiveIntegerField(default=0, editable=False)
     syllable_count = models.PositiveIntegerField(default=0, editable=False)
     polysyllable_count = models.PositiveIntegerField(default=0, editable=False)
+    # The same text counted by Spanish rules (articles/readability_es.py): sentences, words, syllables.
+    es_sentence_count = models.PositiveIntegerField(default=0, editable=False)
+    es_word_count = models.PositiveIntegerField(default=0, editable=False)
+    es_syllable_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -481,6 +568,20 @@ class Section(ReadabilityFields):
         self.polysyllable_count = statistics.polysyllables
         self.flesch_kincaid_grade = statistics.flesch_kincaid_grade
         self.smog_grade = statistics.smog_grade
+        # Both languages' counts, every save: the article's language picks which scores count.
+        spanish = readability_es.measure_es(self.body_text)
+        self.es_sentence_count, self.es_word_count, self.es_syllable_count = (
+            spanish.sentences,
+            spanish.words,
+            spanish.syllables,
+        )
+        self.fernandez_huerta, self.szigriszt_pazos = spanish.fernandez_huerta, spanish.szigriszt_pazos
+
+    @property
+    def spanish_statistics(self) -> readability_es.SpanishStatistics:
+        return readability_es.SpanishStatistics(
+            sentences=self.es_sentence_count, words=self.es_word_count, syllables=self.es_syllable_count
+        )
 
     @property
     def statistics(self) -> readability.TextStatistics:
@@ -824,3 +925,124 @@ class ImportSuggestion(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class ConditionCode(models.Model):
+    """A code for a condition in a clinical code system (articles/codes.py): what an EHR sends
+    (Infobutton), what ``?icd10=`` finds, and MedicalCode in the JSON-LD. ICD-10-CM codes are
+    checked against the code set and stored dotted (G89.4); SNOMED CT concept ids for their form."""
+
+    class System(models.TextChoices):
+        ICD10CM = "icd10cm", "ICD-10-CM"
+        SNOMED = "snomed", "SNOMED CT"
+
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="codes")
+    system = models.CharField(max_length=10, choices=System.choices, default=System.ICD10CM)
+    code = models.CharField(
+        max_length=18,
+        help_text='ICD-10-CM: e.g. "G89.4" (or "G894"). SNOMED CT: a concept id, e.g. 82423001.',
+    )
+    display = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The code's name. Left empty, an ICD-10-CM code gets the code set's description.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    is_shared_vocabulary = True
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition", "system", "code"], name="articles_conditioncode_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_system_display()} {self.code}"
+
+    def save(self, *args, **kwargs):
+        from articles import codes
+
+        # Scripts and the importer too: stored normalised, described from the code set.
+        self.code = codes.normalize(self.system, self.code)
+        if self.system == codes.ICD10CM and not self.display:
+            self.display = codes.icd10cm_description(self.code)[:300]
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from articles import codes  # the code set loads on first use (articles/codes.py)
+
+        super().clean()
+        if self.system in codes.NORMALIZERS and self.code:
+            try:
+                self.code = codes.normalize(self.system, self.code)
+            except codes.InvalidCode as error:
+                raise ValidationError({"code": str(error)}, code="invalid") from error
+
+
+class TopicTranslation(models.Model):
+    """A condition's or risk's name and summary in another language, written and reviewed for it
+    (never machine-filled): a Spanish article shows a reviewed one, else the original name."""
+
+    language = models.CharField(max_length=10, choices=content_languages, help_text="Its language.")
+    name = models.CharField(max_length=200, help_text="The name in that language.")
+    summary = models.TextField(
+        blank=True, help_text="One or two plain sentences a patient can understand, in that language."
+    )
+    reviewed_by = models.ForeignKey(
+        Reviewer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The clinician who checked this translation. Patients see it only once checked.",
+    )
+    reviewed_on = models.DateField(null=True, blank=True, help_text="When it was checked.")
+
+    class Meta:
+        abstract = True
+        ordering = ["language", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_by_id is not None and self.reviewed_on is not None
+
+    def clean(self):
+        super().clean()
+        if bool(self.reviewed_by_id) != bool(self.reviewed_on):
+            raise ValidationError(
+                "Give both the clinician who checked the translation and the date, or neither."
+            )
+        if self.reviewed_on and self.reviewed_on > timezone.localdate():
+            raise ValidationError({"reviewed_on": "The review date cannot be in the future."})
+
+
+class ConditionTranslation(TopicTranslation):
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="translations")
+
+    class Meta(TopicTranslation.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition", "language"],
+                name="articles_conditiontranslation_one_per_language",
+                violation_error_message="This condition already has a name in this language.",
+            )
+        ]
+
+
+class RiskTranslation(TopicTranslation):
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="translations")
+
+    class Meta(TopicTranslation.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["risk", "language"],
+                name="articles_risktranslation_one_per_language",
+                violation_error_message="This risk already has a name in this language.",
+            )
+        ]

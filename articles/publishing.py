@@ -41,6 +41,7 @@ def publish(
         raise ValidationError("The article must come off the site after it goes live.")
     snap = snapshots.of_working_copy(article)
     _refuse_a_taken_address(snap.article)
+    before = latest_approved(article, now)
     unfinished = list(Publication.objects.select_for_update().filter(article=article).unfinished(now))
     live = [publication for publication in unfinished if publication.is_visible(now)]
     if live:
@@ -65,6 +66,9 @@ def publish(
         live_from=live_from,
         expires_at=expires_at,
     )
+    if before is None or not snapshots.same_content(snap, snapshots.from_content(before.content)):
+        # The source says something new: its translations must be checked against it again.
+        Article.objects.filter(translation_of_id=article.pk).update(source_changed=True)
     publications_changed.send(sender=Publication, article_ids=[article.pk])
     return publication
 

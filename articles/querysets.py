@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from articles.readability import TextStatistics
+from articles.readability_es import SpanishStatistics
 
 PUBLISHED = "published"
 
@@ -62,9 +63,12 @@ class ArticleQuerySet(models.QuerySet):
         sections = self.model._meta.get_field("sections").related_model.objects
         totals = section_statistics(sections.filter(article__in=self))
         for pk in self.values_list("pk", flat=True):
-            statistics = totals.get(pk, TextStatistics())
+            statistics, spanish = totals.get(pk, (TextStatistics(), SpanishStatistics()))
             self.model.objects.filter(pk=pk).update(
-                flesch_kincaid_grade=statistics.flesch_kincaid_grade, smog_grade=statistics.smog_grade
+                flesch_kincaid_grade=statistics.flesch_kincaid_grade,
+                smog_grade=statistics.smog_grade,
+                fernandez_huerta=spanish.fernandez_huerta,
+                szigriszt_pazos=spanish.szigriszt_pazos,
             )
 
     def for_snapshot(self):
@@ -80,16 +84,24 @@ class ArticleQuerySet(models.QuerySet):
 
 
 def section_statistics(sections) -> dict:
-    """{article pk: TextStatistics of these sections together}, in one grouped query."""
-    return {
-        row.pop("article_id"): TextStatistics(**row)
-        for row in sections.values("article_id").annotate(
-            sentences=Sum("sentence_count"),
-            words=Sum("word_count"),
-            syllables=Sum("syllable_count"),
-            polysyllables=Sum("polysyllable_count"),
+    """{article pk: (TextStatistics, SpanishStatistics) of these sections together}, in one
+    grouped query."""
+    totals = {}
+    for row in sections.values("article_id").annotate(
+        sentences=Sum("sentence_count"),
+        words=Sum("word_count"),
+        syllables=Sum("syllable_count"),
+        polysyllables=Sum("polysyllable_count"),
+        es_sentences=Sum("es_sentence_count"),
+        es_words=Sum("es_word_count"),
+        es_syllables=Sum("es_syllable_count"),
+    ):
+        spanish = SpanishStatistics(
+            sentences=row.pop("es_sentences"), words=row.pop("es_words"), syllables=row.pop("es_syllables")
         )
-    }
+        article_id = row.pop("article_id")
+        totals[article_id] = (TextStatistics(**row), spanish)
+    return totals
 
 
 def _links(article_model, relation: str, topic: str) -> Prefetch:

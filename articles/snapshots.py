@@ -5,8 +5,10 @@ Every list an article holds is named once, in CHILDREN: versions follow it, publ
 reverts and "discard changes" restore it, the preview and the public API render it.
 """
 
+import copy
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core import serializers
 
 from articles import figures
@@ -185,12 +187,29 @@ def from_content(content: str) -> Snapshot:
     return snap
 
 
+def in_language(topic, language: str):
+    """``topic`` as an article in ``language`` shows it: its reviewed translation's name and
+    summary (a copy: the shared row is untouched), else the original."""
+    if not language or language == settings.LANGUAGE_CODE.split("-")[0]:
+        return topic
+    translated = next((t for t in topic.translations.all() if t.language == language and t.is_reviewed), None)
+    if translated is None:
+        return topic
+    shown = copy.copy(topic)
+    shown.name, shown.summary = translated.name, translated.summary
+    return shown
+
+
 def attach_topics(snapshots: list[Snapshot], *, placeholder: bool = True) -> None:
     """Point each stored condition and risk link at today's row: two queries for any number of
     snapshots. A topic deleted since is shown as "(deleted ...)" or, without ``placeholder``,
     left out."""
-    conditions = Condition.objects.in_bulk({link.condition_id for s in snapshots for link in s.conditions})
-    risks = Risk.objects.in_bulk({link.risk_id for s in snapshots for link in s.risks})
+    conditions = Condition.objects.prefetch_related("codes", "translations").in_bulk(
+        {link.condition_id for s in snapshots for link in s.conditions}
+    )
+    risks = Risk.objects.prefetch_related("translations").in_bulk(
+        {link.risk_id for s in snapshots for link in s.risks}
+    )
     for snap in snapshots:
         for link_model, topic_model, topics in (
             (ArticleCondition, Condition, conditions),
@@ -202,6 +221,8 @@ def attach_topics(snapshots: list[Snapshot], *, placeholder: bool = True) -> Non
                 topic = topics.get(getattr(link, f"{name}_id"))
                 if topic is None and placeholder:
                     topic = topic_model(name=f"(deleted {name})")
+                elif topic is not None:
+                    topic = in_language(topic, snap.article.language)
                 if topic is not None:
                     setattr(link, name, topic)
                     kept.append(link)

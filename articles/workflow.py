@@ -236,7 +236,7 @@ def _approve(article: Article, *, by, version, live_from, expires_at) -> Publica
         raise ValidationError("The take-down time has already passed: choose a later one, or none.")
     if expires_at is not None and expires_at <= live_from:
         raise ValidationError("The article must come off the site after it goes live.")
-    if settings.READABILITY_BLOCKS_PUBLISHING and article.is_above_target:
+    if settings.READABILITY_BLOCKS_PUBLISHING and article.misses_target(article.language):
         raise ValidationError(readability_refusal(article))
     blocking = accessibility.blocking(accessibility_issues(article))
     if blocking:
@@ -312,6 +312,12 @@ def accessibility_refusal(blocking: list) -> str:
 
 def readability_refusal(article: Article, worst: int = 3) -> str:
     """Why an article above the reading-grade target cannot be published, naming its worst sections."""
+    if article.language == "es":
+        minimum = settings.READABILITY_TARGET_SZIGRISZT_PAZOS
+        return (
+            f"This article scores {article.szigriszt_pazos:g} on the Szigriszt-Pazos (INFLESZ) scale, below "
+            f"the target of {minimum:g}, so it cannot be published yet: shorter sentences and words help."
+        )
     target = settings.READABILITY_TARGET_GRADE
     sections = sorted(
         (section for section in article.sections.all() if section.is_above_target),

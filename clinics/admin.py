@@ -71,7 +71,7 @@ class ClinicAdmin(ClinicScopedAdmin, RetryOnUniqueRace, SortableAdminBase, admin
     # A website typed without a scheme ("clinic.example") becomes https://, not http://.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "specialty"]}),
+        (None, {"fields": ["name", "slug", "description", "specialty", "default_language"]}),
         ("Address", {"fields": ["street_address", "city", "region", "postal_code", "country"]}),
         ("Contact", {"fields": ["phone", "email", "website"]}),
         (

@@ -6,6 +6,7 @@ from django.utils import timezone
 from clinics.validators import (
     URLTemplateValidator,
     validate_contact_url,
+    validate_content_language,
     validate_origins,
     validate_rate,
     validate_web_url,
@@ -48,6 +49,15 @@ class Clinic(models.Model):
     )
     # Public settings: empty means the install's default (the environment variable).
     # db_default: rows inserted by code that predates these columns (older migrations) still save.
+    default_language = models.CharField(
+        max_length=10,
+        default="en",
+        # Also the database's default: code (or a migration state) that predates the column inserts too.
+        db_default="en",
+        validators=[validate_content_language],
+        help_text='The language of most of its articles (a code such as "en" or "es"): the API lists '
+        "articles in it unless asked for another.",
+    )
     is_public = models.BooleanField(
         "listed before its first article",
         default=False,

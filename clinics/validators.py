@@ -1,9 +1,11 @@
-"""Validation of the links a clinic publishes: every front end renders these as clickable hrefs."""
+"""Validation of what a clinic publishes: its links (every front end renders these as clickable
+hrefs), and its language."""
 
 import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils.deconstruct import deconstructible
@@ -129,3 +131,10 @@ def validate_rate(value: str) -> None:
             "leave empty for no limit.",
             code="invalid_rate",
         )
+
+
+def validate_content_language(code: str) -> None:
+    """One of the languages articles may be written in (settings.CONTENT_LANGUAGES)."""
+    if code not in settings.CONTENT_LANGUAGES:
+        names = ", ".join(f"{key} ({name})" for key, name in settings.CONTENT_LANGUAGES.items())
+        raise ValidationError(f"Choose one of this site's languages: {names}.")

@@ -443,6 +443,9 @@ if "{slug}" not in FRONTEND_ARTICLE_URL:
 READABILITY_TARGET_GRADE = env.float("READABILITY_TARGET_GRADE", default=8.0)
 # When true, publishing refuses an article whose reading grade is above the target.
 READABILITY_BLOCKS_PUBLISHING = env.bool("READABILITY_BLOCKS_PUBLISHING", default=False)
+# Spanish articles: the Szigriszt-Pazos (INFLESZ) score they should reach at least (higher is
+# easier; 65 starts "bastante fácil", what patient materials should be).
+READABILITY_TARGET_SZIGRISZT_PAZOS = env.float("READABILITY_TARGET_SZIGRISZT_PAZOS", default=65.0)
 # The languages articles may be written in (BCP 47 code: name), e.g. "en:English,es:Spanish".
 CONTENT_LANGUAGES = dict(
     item.split(":", 1) for item in env.list("CONTENT_LANGUAGES", default=["en:English", "es:Spanish"])

@@ -72,3 +72,50 @@ def whole_or_selected_answer_conforms(ctx, response, case):
     )
     assert set(selected) == set(names), f"asked for {sorted(set(names))}, got {sorted(selected)}"
     return True
+
+
+# --- Clinical codes (issue 17) -------------------------------------------------------------------
+# The schema can say what an ICD-10-CM code or SNOMED CT id looks like, not which well-formed ones
+# exist: a well-formed code the code set lacks is a 400 the fuzzer would take for a bug. Such a
+# code is swapped for a real one of its system; malformed values are left alone (they must be 400s).
+
+from articles import codes  # noqa: E402  (loads no Django settings; the code set loads on first use)
+
+REAL_CODE = {codes.ICD10CM: "G89.4", codes.SNOMED: "82423001"}
+CODE, CODE_SYSTEM = "mainSearchCriteria.v.c", "mainSearchCriteria.v.cs"
+
+
+def _well_formed(value) -> bool:
+    return (
+        isinstance(value, str)
+        and value.strip().isascii()
+        and bool(
+            codes.ICD10CM_SHAPE.fullmatch(value.strip().upper())
+            or codes.SNOMED_SHAPE.fullmatch(value.strip())
+        )
+    )
+
+
+def _real(system, value) -> bool:
+    try:
+        codes.normalize(system, value)
+    except codes.InvalidCode:
+        return False
+    return True
+
+
+@schemathesis.hook
+def map_query(ctx, query):
+    """A well-formed code the schema calls valid but the code set lacks becomes a real one."""
+    if not isinstance(query, dict):
+        return query
+    query = dict(query)
+    icd10 = query.get("icd10")
+    if isinstance(icd10, str) and icd10.strip() and _well_formed(icd10) and not _real(codes.ICD10CM, icd10):
+        query["icd10"] = REAL_CODE[codes.ICD10CM]
+    code, system_oid = query.get(CODE), query.get(CODE_SYSTEM)
+    if _well_formed(code):
+        system = codes.OIDS.get(system_oid) if CODE_SYSTEM in query else codes.system_of(code)
+        if system is not None and not _real(system, code):
+            query[CODE] = REAL_CODE[system]
+    return query

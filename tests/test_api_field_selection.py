@@ -299,11 +299,11 @@ def test_no_selection_shows_a_drafts_or_a_working_copys_text(api, content):
         ("/api/v1/articles/", "slug,title", 3),
         # the public row, with its stored JSON
         ("/api/v1/articles/pump/", "slug,sections", 1),
-        # content version, COUNT(*), the page of topics
-        ("/api/v1/conditions/", "slug", 3),
+        # content version, COUNT(*), the page of topics (and conditions' codes)
+        ("/api/v1/conditions/", "slug", 4),
         ("/api/v1/risks/", "name", 3),
-        # content version, the topic, its articles
-        ("/api/v1/conditions/knee-pain/", "slug,articles", 3),
+        # content version, the topic, its articles (and a condition's codes)
+        ("/api/v1/conditions/knee-pain/", "slug,articles", 4),
         ("/api/v1/risks/infection/", "slug", 3),
         # listing version, COUNT(*), the page of clinics, their contact links
         ("/api/v1/clinics/", "slug,name", 4),

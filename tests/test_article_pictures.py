@@ -217,7 +217,9 @@ def test_jsonld_has_the_images_and_the_language(client):
     assert page["image"][0]["creditText"] == "Photo: Wabash Pain Center"
     assert page["image"][1]["contentUrl"].startswith("http://testserver/media/")
     # A figure is described with the alt text the writer kept at insertion.
-    assert page["image"][1]["description"] == "The pump under the skin of the belly, a thin tube to the spine."
+    assert (
+        page["image"][1]["description"] == "The pump under the skin of the belly, a thin tube to the spine."
+    )
 
 
 def test_an_article_without_pictures_has_a_null_lead_image(client):

@@ -532,7 +532,9 @@ def test_article_detail_has_exactly_the_documented_shape(api):
                 {"kind": "phone", "label": "Call us", "url": "tel:+17655550100"},
             ],
         },
-        "conditions": [{"slug": "knee-pain", "name": "Knee pain", "summary": "Pain in or around the knee."}],
+        "conditions": [
+            {"slug": "knee-pain", "name": "Knee pain", "summary": "Pain in or around the knee.", "codes": []}
+        ],
         "language": "en",
         "lead_image": None,
         "risks": [{"slug": "infection", "name": "Infection", "summary": "Germs getting into the wound."}],
@@ -562,6 +564,9 @@ def test_article_detail_has_exactly_the_documented_shape(api):
         "readability": {
             "flesch_kincaid_grade": 2.9,
             "smog_grade": 3.1,
+            "fernandez_huerta": None,
+            "szigriszt_pazos": None,
+            "inflesz_band": None,
             "above_target": False,
             "target_grade": 8.0,
             "sections": [
@@ -570,11 +575,15 @@ def test_article_detail_has_exactly_the_documented_shape(api):
                     "heading": "Does it hurt?",
                     "flesch_kincaid_grade": 2.9,
                     "smog_grade": 3.1,
+                    "fernandez_huerta": None,
+                    "szigriszt_pazos": None,
+                    "inflesz_band": None,
                     "above_target": False,
                 }
             ],
         },
         "accessibility": {"issues": []},
+        "translations": [],
     }
 
 
@@ -737,6 +746,7 @@ def test_condition_list_result_has_exactly_the_documented_shape(api):
                 "summary": "Pain in or around the knee.",
                 "url": "http://testserver/api/v1/conditions/knee-pain/",
                 "article_count": 2,
+                "codes": [],
             }
         ],
     }
@@ -756,6 +766,7 @@ def test_condition_detail_has_exactly_the_documented_shape(api):
         "summary": "Pain in or around the knee.",
         "url": "http://testserver/api/v1/conditions/knee-pain/",
         "article_count": 2,
+        "codes": [],
         "articles": [
             {
                 "slug": "nerve-blocks",
@@ -1029,8 +1040,11 @@ def test_article_list_query_count_does_not_grow_with_articles(
     # 5. their clinics
     # 6. the clinics' contact links
     # 7. today's conditions they name
+    # 8. those conditions' codes
+    # 9. those conditions' names in other languages
+    # 10. the articles' translation groups (a live translation adds one query for their rows)
     # (reviewers and risks: one query each when some are named; none here)
-    with django_assert_max_num_queries(7 if not stored else 3):
+    with django_assert_max_num_queries(10 if not stored else 3):
         body = api.get("/api/v1/articles/?page_size=100").json()
 
     assert len(body["results"]) == rows
@@ -1101,8 +1115,12 @@ def test_article_detail_query_count_does_not_grow_with_children(
     # 4. the clinic's contact links
     # 5. its reviewer
     # 6. today's conditions it names
-    # 7. today's risks it names
-    with django_assert_max_num_queries(7 if not stored else 1):
+    # 7. those conditions' codes
+    # 8. those conditions' names in other languages
+    # 9. today's risks it names
+    # 10. those risks' names in other languages
+    # 11. its translation group (a live translation adds one query for their rows)
+    with django_assert_max_num_queries(11 if not stored else 1):
         body = api.get(f"/api/v1/articles/{article.slug}/").json()
 
     assert len(body["sections"]) == rows
@@ -1128,7 +1146,8 @@ def test_topic_list_query_count_does_not_grow_with_topics(
     # 1. the content version (cache middleware)
     # 2. COUNT(*) of topics named by a published article (pagination)
     # 3. the page of topics with their published-article count
-    with django_assert_max_num_queries(3):
+    # 4. conditions only: the page's codes
+    with django_assert_max_num_queries(4 if collection == "conditions" else 3):
         body = api.get(f"/api/v1/{collection}/?page_size=100").json()
 
     assert len(body["results"]) == rows
@@ -1147,7 +1166,8 @@ def test_topic_detail_query_count_does_not_grow_with_articles(
     # 1. the content version (cache middleware)
     # 2. the topic with its published-article count
     # 3. its published articles, newest first
-    with django_assert_max_num_queries(3):
+    # 4. conditions only: its codes
+    with django_assert_max_num_queries(4 if collection == "conditions" else 3):
         body = api.get(f"/api/v1/{collection}/topic/").json()
 
     assert body["article_count"] == rows

@@ -216,7 +216,9 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_i
             "website": "https://riverside.example/",
             "contact_links": [{"kind": "phone", "label": "Call us", "url": "tel:+17655550100"}],
         },
-        "conditions": [{"slug": "knee-pain", "name": "Knee pain", "summary": "Pain in the knee."}],
+        "conditions": [
+            {"slug": "knee-pain", "name": "Knee pain", "summary": "Pain in the knee.", "codes": []}
+        ],
         "risks": [{"slug": "infection", "name": "Infection", "summary": "Germs in the wound."}],
         "sections": [
             {"heading": "Does it hurt?", "anchor": "does-it-hurt", "body": "<p>Only a <em>little</em>.</p>"}
@@ -232,6 +234,9 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_i
         "readability": {
             "flesch_kincaid_grade": 5.2,
             "smog_grade": 3.1,
+            "fernandez_huerta": None,
+            "szigriszt_pazos": None,
+            "inflesz_band": None,
             "above_target": False,
             "target_grade": 8.0,
             "sections": [
@@ -240,6 +245,9 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_i
                     "heading": "Does it hurt?",
                     "flesch_kincaid_grade": 5.2,
                     "smog_grade": 3.1,
+                    "fernandez_huerta": None,
+                    "szigriszt_pazos": None,
+                    "inflesz_band": None,
                     "above_target": False,
                 }
             ],
@@ -247,6 +255,7 @@ def test_preview_of_a_draft_has_exactly_the_detail_shape_plus_which_version_it_i
         "language": "en",
         "lead_image": None,
         "accessibility": {"issues": []},
+        "translations": [],
         # The version saved when the link was made; never approved, so nobody reads it yet.
         "preview": about(link, state="draft", is_live=False),
     }
@@ -620,11 +629,16 @@ def test_preview_runs_a_fixed_number_of_queries(api, editor, django_assert_max_n
     # 6. the clinic's contact links
     # 7. the reviewer
     # 8. today's conditions of the stored links
-    # 9. today's risks of the stored links
-    # 10. the version patients read now, if any (is_live)
-    # 11. whether a version is live (state)
-    # 12. whether a version is scheduled (state)
-    with django_assert_max_num_queries(12):
+    # 9. those conditions' codes
+    # 10. those conditions' names in other languages
+    # 11. today's risks of the stored links
+    # 12. those risks' names in other languages
+    # 13. the article's translation group (a live translation adds one query for their rows)
+    # 14. the version patients read now, if any (is_live)
+    # 15. whether a version is live (state)
+    # 16. whether a version is scheduled (state)
+    # (pictures: the library rows and their renditions, two queries, when the version shows some)
+    with django_assert_max_num_queries(16):
         body = preview(api, preview_token).json()
 
     assert len(body["sections"]) == rows

@@ -127,6 +127,10 @@ def test_api_detail_reports_grades_and_flags_what_is_above_target(api):
     assert readability == {
         "flesch_kincaid_grade": article.flesch_kincaid_grade,
         "smog_grade": article.smog_grade,
+        # An English article: the Spanish scores are null.
+        "fernandez_huerta": None,
+        "szigriszt_pazos": None,
+        "inflesz_band": None,
         "above_target": True,
         "target_grade": 8.0,
         "sections": [
@@ -135,6 +139,9 @@ def test_api_detail_reports_grades_and_flags_what_is_above_target(api):
                 "heading": "Plain",
                 "flesch_kincaid_grade": plain.flesch_kincaid_grade,
                 "smog_grade": plain.smog_grade,
+                "fernandez_huerta": None,
+                "szigriszt_pazos": None,
+                "inflesz_band": None,
                 "above_target": False,
             },
             {
@@ -142,6 +149,9 @@ def test_api_detail_reports_grades_and_flags_what_is_above_target(api):
                 "heading": DENSE_HEADING,
                 "flesch_kincaid_grade": dense.flesch_kincaid_grade,
                 "smog_grade": dense.smog_grade,
+                "fernandez_huerta": None,
+                "szigriszt_pazos": None,
+                "inflesz_band": None,
                 "above_target": True,
             },
         ],

@@ -23,7 +23,16 @@ from django.utils import timezone
 from api.models import ListingVersion, PublicArticle, PublicArticleCondition, PublicArticleRisk
 from api.publications import render_stale
 from articles import importing, previews, revisions, workflow
-from articles.models import Article, Reference, Reviewer, Section, TopicProposal
+from articles.models import (
+    Article,
+    ConditionCode,
+    ConditionTranslation,
+    Reference,
+    Reviewer,
+    RiskTranslation,
+    Section,
+    TopicProposal,
+)
 from articles.rich_text import sanitize_rich_text
 from clinics import api_keys, roles
 from clinics.models import ApiKey, Clinic
@@ -86,6 +95,16 @@ def content(staff_client, django_user_model):
     sciatica, back_pain = make_condition(name="Sciatica"), make_condition(name="Back pain")
     infection = make_risk(name="Infection")
     reviewer = Reviewer.objects.create(name="Dr. Jane Smith", credentials="MD")
+    # Shared vocabulary of issue 17: a code, and names in Spanish (checked by the reviewer).
+    ConditionCode.objects.create(condition=sciatica, system="icd10cm", code="M54.3")
+    ConditionTranslation.objects.create(
+        condition=sciatica,
+        language="es",
+        name="Ciática",
+        reviewed_by=reviewer,
+        reviewed_on=datetime.date(2026, 1, 5),
+    )
+    RiskTranslation.objects.create(risk=infection, language="es", name="Infección")
     TopicProposal.objects.create(
         condition=sciatica,
         name="Sciatica",

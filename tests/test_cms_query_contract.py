@@ -50,8 +50,8 @@ def test_the_400_says_what_the_endpoint_accepts(api, content):
 
     assert body == {
         "colour": [
-            "Unknown query parameter; this endpoint accepts clinic, condition, fields, ordering, page, "
-            "page_size, published_after, published_before, risk, search."
+            "Unknown query parameter; this endpoint accepts clinic, condition, fields, icd10, language, "
+            "ordering, page, page_size, published_after, published_before, risk, search."
         ]
     }
     assert api.get("/api/v1/articles/public/?colour=blue").json() == {

@@ -20,6 +20,9 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
         "/api/v1/clinics/{slug}/",
         "/api/v1/clinics/{slug}/sitemap.xml",
         "/api/v1/clinics/{slug}/feed.atom",
+        "/api/v1/clinics/{slug}/infobutton/",
+        "/api/v1/infobutton/",
+        "/api/v1/articles/{slug}/handout.pdf",
         "/api/v1/preview/{token}/",
     }
 
@@ -33,6 +36,8 @@ def test_openapi_schema_documents_every_article_filter(api):
         "condition",
         "risk",
         "clinic",
+        "icd10",
+        "language",
         "published_after",
         "published_before",
         "search",

@@ -858,7 +858,8 @@ def test_discarding_changes_runs_a_fixed_number_of_queries(staff, children):
 
     queries = count_queries(lambda: workflow.transition(edited, "discard", by=staff["wendy"]))
 
-    assert queries <= 60, queries
+    # (60, and 2 since translations: the working copy's translation link is read back)
+    assert queries <= 62, queries
 
 
 @pytest.mark.parametrize("children", [1, 15])
@@ -873,8 +874,13 @@ def test_approving_runs_a_fixed_number_of_queries(staff, children):
         lambda: workflow.transition(edited, "publish", by=staff["rahul"], version=edited.lock_version)
     )
     # Includes announcing it: what was live before and after, the event, its payload, the
-    # endpoints and their deliveries (webhooks), the CDN purge and scheduled-moment tasks.
-    assert queries <= 95, queries
+    # endpoints and their deliveries (webhooks), the CDN purge and scheduled-moment tasks; and
+    # the conditions' codes, for rendering; and for translations (issue 17): the version approved
+    # before (a source whose text changed flags its translations), what of the article is live
+    # before and after (other articles' translation lists), its translation group, and its
+    # conditions' and risks' names in other languages. About 100 once Django's content-type cache
+    # is warm; the first approval in a test process adds up to five content-type lookups.
+    assert queries <= 106, queries
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -888,7 +894,8 @@ def test_a_listing_after_a_vocabulary_change_runs_a_fixed_number_of_queries(
         make_article(clinic=clinic, conditions=[condition], sections=2)
     clinic.name = "Renamed"
     clinic.save()
-    with django_assert_max_num_queries(8):
+    # (8 + the conditions' codes, their names in other languages, the translation groups)
+    with django_assert_max_num_queries(11):
         response = api.get("/api/v1/articles/", {"page_size": 100, "condition": "knee-pain"})
     assert response.json()["count"] == rows
 

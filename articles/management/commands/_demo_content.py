@@ -109,6 +109,21 @@ CONDITIONS = [
     },
 ]
 
+# ICD-10-CM codes of the demo's conditions (ConditionCode; the display comes from the code set).
+# A subcategory where the condition does not say the side or spine region (M54.3 finds M54.31...);
+# "pain from brain or nerve injury" has no single code: G89.0 is its central (brain and spinal
+# cord) part. The reviewing physician confirms them, as the rest of the demo.
+CONDITION_CODES = {
+    "failed-back-surgery-syndrome": ["M96.1"],  # Postlaminectomy syndrome, NEC
+    "cancer-pain": ["G89.3"],  # Neoplasm related pain (acute) (chronic)
+    "brain-or-nerve-injury-pain": ["G89.0"],  # Central pain syndrome
+    "chronic-pancreatitis-pain": ["K86.1"],  # Other chronic pancreatitis (chronic pancreatitis NOS)
+    "complex-regional-pain-syndrome": ["G90.5"],  # Complex regional pain syndrome I (CRPS I)
+    "sciatica": ["M54.3"],  # Sciatica
+    "spinal-stenosis": ["M48.0"],  # Spinal stenosis
+    "facet-joint-arthritis": ["M47.81"],  # Spondylosis without myelopathy or radiculopathy
+}
+
 RISKS = [
     {
         "slug": "catheter-movement",

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from reversion.models import Revision, Version
 
-from articles import figures, publishing, snapshots
+from articles import figures, publishing, snapshots, translations
 from articles.management.commands import _demo_content as demo
+from articles.management.commands import _demo_spanish as spanish
 from articles.models import (
     Article,
     ArticleCondition,
@@ -22,6 +23,7 @@ from articles.models import (
     CandidateCriterion,
     ClinicalReview,
     Condition,
+    ConditionCode,
     Contraindication,
     Reference,
     Reviewer,
@@ -44,13 +46,17 @@ REVIEWED_AGO = datetime.timedelta(days=30)
 ORDER_STEP = datetime.timedelta(hours=1)
 # The comment of the version load_demo saves of each article it creates.
 DEMO_COMMENT = "Demo content"
+# ... and of the Spanish version's: found again even after staff deleted the article.
+SPANISH_COMMENT = "Demo content: Spanish version"
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo clinic (Lafayette Pain Care), its articles and their pictures. Safe to run "
-        "again: what exists already is left exactly as staff edited it; only missing items are "
-        "created (the pictures, too, are added only to an article nobody has edited since)."
+        "Load the demo clinic (Lafayette Pain Care), its articles and their pictures, a Spanish "
+        "version of the pump article and ICD-10-CM codes on the conditions. Safe to run again: what "
+        "exists already is left exactly as staff edited it; only missing items are created (the "
+        "pictures and the Spanish version, too, are added only to an article nobody has edited since, "
+        "and codes only to a condition without any)."
     )
 
     def add_arguments(self, parser):
@@ -118,9 +124,11 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
     """Create whatever demo rows are missing; return the kind of each thing created."""
     clinic = Clinic.objects.filter(slug=demo.CLINIC["slug"]).first()
     if clinic is not None:
-        # Loaded before: what staff edited or deleted since stays that way. Only the pictures that
-        # came after are added, to the articles still exactly as the demo made them.
-        return _add_pictures_to_untouched_articles(clinic, now=now)
+        # Loaded before: what staff edited or deleted since stays that way. Only what came after
+        # is added: the pictures and the Spanish version to the articles still exactly as the demo
+        # made them, the codes to the conditions without any.
+        created = _add_pictures_to_untouched_articles(clinic, now=now)
+        return created + _add_condition_codes() + _add_spanish_version(clinic, now=now)
     created = ["clinic"]
     clinic = Clinic.objects.create(**demo.CLINIC)
     for position, link in enumerate(demo.CONTACT_LINKS, start=1):
@@ -148,7 +156,7 @@ def load_demo_content(*, now: datetime.datetime) -> list[str]:
             version = Version.objects.get_for_object(article).first()
             publishing.publish(article, live_from=article.published_at, revision_id=version.revision_id)
         created.append(f"{spec['state']} article")
-    return created
+    return created + _add_condition_codes() + _add_spanish_version(clinic, now=now)
 
 
 def _create_article(spec, clinic, conditions, risks, reviewer, *, now):
@@ -291,6 +299,105 @@ def _record_step(article, action, from_state, to_state) -> None:
         to_state=to_state,
         note="Demo content: pictures added",
     )
+
+
+def _add_condition_codes() -> list[str]:
+    """The demo's ICD-10-CM codes, on each demo condition without any code yet: the codes staff
+    gave a condition stay as they are."""
+    created = []
+    for slug, codes in demo.CONDITION_CODES.items():
+        condition = Condition.objects.filter(slug=slug).first()
+        if condition is None or condition.codes.exists():
+            continue
+        for position, code in enumerate(codes, start=1):
+            _, is_new = ConditionCode.objects.get_or_create(
+                condition=condition,
+                system=ConditionCode.System.ICD10CM,
+                code=code,
+                defaults={"position": position},
+            )
+            if is_new:
+                created.append("condition code")
+    return created
+
+
+def _add_spanish_version(clinic, *, now) -> list[str]:
+    """The Spanish version of the pump article (_demo_spanish.py), made as a translator makes one
+    (articles.translations), reviewed by the English article's reviewer and published. Only for an
+    English article live as load_demo made it (no staff edit, no unpublished change), and once:
+    never again after staff deleted it."""
+    source = Article.objects.filter(slug=spanish.SOURCE_SLUG, clinic=clinic, translation_of=None).first()
+    if source is None or not _may_translate(source, now):
+        return []
+    reviewer = source.reviewed_by
+    with reversion.create_revision():
+        # One version, load_demo's: create_translation's own revision block joins this one.
+        translation = translations.create_translation(source, spanish.LANGUAGE, by=None)
+        _write_spanish(translation)
+        reviewed_on = (now - REVIEWED_AGO).date()
+        ClinicalReview.objects.create(article=translation, reviewer=reviewer, reviewed_on=reviewed_on)
+        translation.reviewed_by, translation.last_reviewed_on = reviewer, reviewed_on
+        translation.status = Article.Status.PUBLISHED
+        translation.published_at = published_at_for_state("published", now)
+        translation.save()  # its readability, from its Spanish sections
+        reversion.set_comment(SPANISH_COMMENT)
+    version = Version.objects.get_for_object(translation).first()
+    publishing.publish(translation, live_from=translation.published_at, revision_id=version.revision_id)
+    ArticleTransition.objects.create(
+        article=translation,
+        actor_name="load_demo",
+        at=now,
+        action="publish",
+        from_state=State.DRAFT,
+        to_state=State.LIVE,
+        note=SPANISH_COMMENT,
+    )
+    return ["Spanish article"]
+
+
+def _may_translate(source, now) -> bool:
+    if source.translations.filter(language=spanish.LANGUAGE).exists():
+        return False
+    if spanish.LANGUAGE not in dict(translations.languages_for(source)):
+        return False  # not a content language here (settings.CONTENT_LANGUAGES)
+    if Revision.objects.filter(comment=SPANISH_COMMENT).exists():
+        return False  # made before, and deleted since
+    if source.reviewed_by_id is None or source.status != Article.Status.PUBLISHED:
+        return False
+    if state_of(source, now) != State.LIVE:
+        return False
+    if Version.objects.get_for_object(source).filter(revision__user__isnull=False).exists():
+        return False  # someone edited it: the Spanish text would not say the same
+    english = next(spec for spec in demo.ARTICLES if spec["slug"] == spanish.SOURCE_SLUG)
+    headings = list(source.sections.values_list("heading", flat=True))
+    return headings == [section["heading"] for section in english["sections"]]
+
+
+def _write_spanish(translation) -> None:
+    """Put the Spanish text in place of the English copied into ``translation``. The copied
+    figures stay in their sections, with a Spanish caption and alt text of their own."""
+    translation.title, translation.summary = spanish.TITLE, spanish.SUMMARY
+    for section, text in zip(translation.sections.all(), spanish.SECTIONS, strict=True):
+        pictures = zip(figures.references(section.body), text.get("figures", []), strict=False)
+        section.heading = text["heading"]
+        section.anchor = ""  # derived again, from the Spanish heading
+        section.body = text["body"] + "".join(
+            format_html(
+                '<figure><img data-file="{}" alt="{}"><figcaption>{}</figcaption></figure>',
+                picture.image_id,
+                words["alt"],
+                words["caption"],
+            )
+            for picture, words in pictures
+        )
+        section.save()
+    for rows, texts in (
+        (translation.candidate_criteria.all(), spanish.CANDIDATE_CRITERIA),
+        (translation.contraindications.all(), spanish.CONTRAINDICATIONS),
+    ):
+        for row, text in zip(rows, texts, strict=True):
+            row.text = text
+            row.save()
 
 
 def published_at_for_state(state: str, now: datetime.datetime) -> datetime.datetime | None:

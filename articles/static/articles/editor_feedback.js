@@ -62,7 +62,14 @@
 
   function describe(result, target) {
     const parts = [];
-    if (result.grade === null) {
+    if (result.szigriszt_pazos !== undefined) {
+      // A Spanish article: the Szigriszt-Pazos (INFLESZ) score, higher is easier.
+      parts.push(
+        result.szigriszt_pazos === null
+          ? "Sin puntuación todavía (no score yet)"
+          : `Szigriszt-Pazos ${result.szigriszt_pazos}, ${result.inflesz_band} (target at least ${target})`,
+      );
+    } else if (result.grade === null) {
       parts.push("No grade yet");
     } else {
       parts.push(`Grade ${result.grade} (target ${target})`);
@@ -79,7 +86,7 @@
     element.classList.toggle("live-grade-above-target", result.is_above_target);
     if (result.is_above_target) {
       const warning = document.createElement("strong");
-      warning.textContent = "Above target: ";
+      warning.textContent = result.szigriszt_pazos !== undefined ? "Harder than the target: " : "Above target: ";
       element.prepend(warning);
     }
   }

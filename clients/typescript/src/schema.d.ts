@@ -38,6 +38,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/articles/{slug}/handout.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The article as a printable handout (PDF)
+         * @description The published article as a one- or two-page PDF for a clinic to hand a patient: plain type (13 pt; 18 pt with `size=large`), title, summary, sections, conditions, candidates, contraindications, risks, the last clinical review, sources, the clinic's name, phone and address, and a QR code to the article's page. A tagged PDF (PDF/UA-1) in the article's language. Drafts and scheduled versions answer 404, as the detail does.
+         */
+        get: operations["v1_articles_handout_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clinics/": {
         parameters: {
             query?: never;
@@ -94,6 +114,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clinics/{slug}/infobutton/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Infobutton: a clinic's articles for a code
+         * @description The same, for one clinic named in the path.
+         */
+        get: operations["v1_clinics_infobutton_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clinics/{slug}/sitemap.xml": {
         parameters: {
             query?: never;
@@ -142,6 +182,26 @@ export interface paths {
         };
         /** @description One condition, by slug, with the published articles that name it, newest first. A condition only drafts or scheduled versions name answers 404. */
         get: operations["v1_conditions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/infobutton/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Infobutton: articles for a code
+         * @description HL7 Infobutton (URL-based) knowledge requests, answered with live articles.
+         */
+        get: operations["v1_infobutton_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -319,6 +379,8 @@ export interface components {
             readonly readability: components["schemas"]["Readability"];
             /** @description What the accessibility checks found in this version (articles/accessibility.py). */
             readonly accessibility: components["schemas"]["Accessibility"];
+            /** @description The same article in other languages, live now: its source and the source's other translations, each reviewed and published on its own. In language order. */
+            readonly translations: components["schemas"]["Translation"][];
             /** @description schema.org JSON-LD for the article's page (page_url): put it in a <script type="application/ld+json"> element. */
             readonly jsonld: components["schemas"]["ArticleJsonLd"];
         };
@@ -389,6 +451,8 @@ export interface components {
             readonly readability: components["schemas"]["Readability"];
             /** @description What the accessibility checks found in this version (articles/accessibility.py). */
             readonly accessibility: components["schemas"]["Accessibility"];
+            /** @description The same article in other languages, live now: its source and the source's other translations, each reviewed and published on its own. In language order. */
+            readonly translations: components["schemas"]["Translation"][];
             /** @description schema.org JSON-LD for the article's page (page_url): put it in a <script type="application/ld+json"> element. */
             readonly jsonld: components["schemas"]["ArticleJsonLd"];
             /** @description Which version this is. */
@@ -529,6 +593,17 @@ export interface components {
             readonly url: string;
             /** @description Published articles only. */
             readonly article_count: number;
+            /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
+            readonly codes: components["schemas"]["ConditionCode"][];
+        };
+        /** @description A condition's code in a clinical code system (articles/codes.py). */
+        ConditionCode: {
+            /** @description "icd10cm" (ICD-10-CM, checked against the current code set) or "snomed" (a SNOMED CT concept id). */
+            readonly system: string;
+            /** @description ICD-10-CM dotted ("G89.4"); SNOMED CT digits. */
+            readonly code: string;
+            /** @description The code's name. Left empty, an ICD-10-CM code gets the code set's description. */
+            readonly display: string | null;
         };
         /**
          * @description For the read-only public API: every field is output only, so the OpenAPI schema marks each
@@ -545,6 +620,8 @@ export interface components {
             readonly url: string;
             /** @description Published articles only. */
             readonly article_count: number;
+            /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
+            readonly codes: components["schemas"]["ConditionCode"][];
             /** @description Newest first. */
             readonly articles: components["schemas"]["ArticleLink"][];
         };
@@ -564,6 +641,8 @@ export interface components {
             readonly slug: string;
             readonly name: string;
             readonly summary: string | null;
+            /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
+            readonly codes: components["schemas"]["ConditionCode"][];
         };
         /**
          * @description For the read-only public API: every field is output only, so the OpenAPI schema marks each
@@ -650,6 +729,49 @@ export interface components {
             readonly type: string;
             /** @description Addresses with their widths, as in HTML. */
             readonly srcset: string;
+        };
+        Infobutton: {
+            /** @description The clinic asked about; null: every clinic. */
+            readonly clinic: components["schemas"]["InfobuttonClinic"] | null;
+            readonly request: components["schemas"]["InfobuttonRequest"];
+            /** @description The matching live articles, newest first (at most 50). */
+            readonly results: components["schemas"]["InfobuttonEntry"][];
+        };
+        InfobuttonClinic: {
+            readonly slug: string;
+            readonly name: string;
+        };
+        InfobuttonEntry: {
+            readonly slug: string;
+            readonly title: string;
+            readonly summary: string;
+            /** @description The article's language ("en", "es"). */
+            readonly language: string;
+            /**
+             * Format: uri
+             * @description The article in this API.
+             */
+            readonly url: string;
+            /**
+             * Format: uri
+             * @description The article's page on the clinic's site.
+             */
+            readonly page_url: string;
+            /**
+             * Format: date-time
+             * @description When this version went live.
+             */
+            readonly updated_at: string;
+        };
+        InfobuttonRequest: {
+            /** @description The code asked for, normalised (G894 -> G89.4). */
+            readonly code: string | null;
+            /** @description "icd10cm" (ICD-10-CM, checked against the current code set) or "snomed" (a SNOMED CT concept id). */
+            readonly system: string | null;
+            /** @description mainSearchCriteria.v.dn as sent, else the ICD-10-CM code set's description. */
+            readonly display: string | null;
+            /** @description The language asked for (its primary subtag). */
+            readonly language: string | null;
         };
         PaginatedArticleList: {
             /**
@@ -789,7 +911,19 @@ export interface components {
              * @description SMOG grade.
              */
             readonly smog_grade: number | null;
-            /** @description Either grade is above the target grade. */
+            /**
+             * Format: double
+             * @description Spanish articles: the Fernández-Huerta score (0-100 or so, higher is easier).
+             */
+            readonly fernandez_huerta: number | null;
+            /**
+             * Format: double
+             * @description Spanish articles: the Szigriszt-Pazos perspicuity (INFLESZ), higher is easier.
+             */
+            readonly szigriszt_pazos: number | null;
+            /** @description Spanish articles: the INFLESZ band of the Szigriszt-Pazos score ("normal"...). */
+            readonly inflesz_band: string | null;
+            /** @description Misses the target of the article's language: a grade above READABILITY_TARGET_GRADE (English), a Szigriszt-Pazos score below READABILITY_TARGET_SZIGRISZT_PAZOS (Spanish). */
             readonly above_target: boolean;
             /** Format: double */
             readonly target_grade: number;
@@ -883,6 +1017,10 @@ export interface components {
             /** @description Sanitised HTML. Only these tags: <a>, <blockquote>, <br>, <em>, <h3>, <h4>, <li>, <ol>, <p>, <strong>, <ul>. Only these attributes: any tag: lang, title; <a>: href. An href is an absolute address starting with http://, https://, mailto:, tel:, and links carry rel="noopener noreferrer". Pictures from the clinic's library come as <figure> elements this API makes: <figure><picture><source type srcset sizes>...<img src srcset sizes width height alt loading="lazy" decoding="async"></picture><figcaption>caption <small>credit</small></figcaption></figure> (the caption only when there is one). No classes, styles, ids, scripts or comments (docs/rich-text.md). */
             readonly body: string;
         };
+        /**
+         * @description English text has grades (lower is easier); Spanish text has the Fernández-Huerta and
+         *     Szigriszt-Pazos scores (higher is easier). The other language's values are null.
+         */
         SectionGrades: {
             /**
              * Format: double
@@ -894,10 +1032,37 @@ export interface components {
              * @description SMOG grade.
              */
             readonly smog_grade: number | null;
-            /** @description Either grade is above the target grade. */
+            /**
+             * Format: double
+             * @description Spanish articles: the Fernández-Huerta score (0-100 or so, higher is easier).
+             */
+            readonly fernandez_huerta: number | null;
+            /**
+             * Format: double
+             * @description Spanish articles: the Szigriszt-Pazos perspicuity (INFLESZ), higher is easier.
+             */
+            readonly szigriszt_pazos: number | null;
+            /** @description Spanish articles: the INFLESZ band of the Szigriszt-Pazos score ("normal"...). */
+            readonly inflesz_band: string | null;
+            /** @description Misses the target of the article's language: a grade above READABILITY_TARGET_GRADE (English), a Szigriszt-Pazos score below READABILITY_TARGET_SZIGRISZT_PAZOS (Spanish). */
             readonly above_target: boolean;
             readonly anchor: string;
             readonly heading: string;
+        };
+        Translation: {
+            /** @description A BCP 47 code, e.g. "es". */
+            readonly language: string;
+            readonly slug: string;
+            /**
+             * Format: uri
+             * @description This API's address of the translation.
+             */
+            readonly url: string;
+            /**
+             * Format: uri
+             * @description The translation's page on the clinic's site.
+             */
+            readonly page_url: string;
         };
         Treatment: {
             readonly type: components["schemas"]["TreatmentType"];
@@ -1011,6 +1176,18 @@ export interface components {
             /** @description The risk's summary. */
             description?: string;
         };
+        /** @description One of the condition's codes. */
+        JsonLdMedicalCode: {
+            /**
+             * @description The schema.org type.
+             * @enum {string}
+             */
+            "@type": "MedicalCode";
+            /** @description The code: ICD-10-CM dotted ("G89.4"), SNOMED CT digits. */
+            codeValue: string;
+            /** @enum {string} */
+            codingSystem: "ICD-10-CM" | "SNOMED-CT";
+        };
         /** @description A condition the article is about. */
         JsonLdMedicalCondition: {
             /**
@@ -1026,6 +1203,8 @@ export interface components {
             description?: string;
             /** @description The treatment node, when the article explains one. */
             possibleTreatment?: components["schemas"]["JsonLdNodeReference"];
+            /** @description The condition's codes, in order (none: left out). */
+            code?: components["schemas"]["JsonLdMedicalCode"][];
         };
         /** @description The treatment the article explains. */
         JsonLdTreatment: {
@@ -1167,6 +1346,10 @@ export interface components {
             citation?: components["schemas"]["JsonLdCreativeWork"][];
             /** @description The lead image, then the pictures in the sections. */
             image?: components["schemas"]["JsonLdImageObject"][];
+            /** @description On a source article: its live translations' pages. */
+            workTranslation?: components["schemas"]["JsonLdNodeReference"][];
+            /** @description On a translation: the source article's page. */
+            translationOfWork?: components["schemas"]["JsonLdNodeReference"];
             primaryImageOfPage?: components["schemas"]["JsonLdImageObject"];
         };
         /** @description schema.org JSON-LD for the article's page, one @graph: the page first, then the treatment (if the article explains one), the conditions, and the clinic last. */
@@ -1205,6 +1388,10 @@ export interface operations {
                 condition?: string;
                 /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions, language, lead_image. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
                 fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions" | "language" | "lead_image")[];
+                /** @description An ICD-10-CM code of the current code set (G89.4, or G894); articles about a condition carrying it or a more specific code under it (G89 finds G89.4 and G89.29). A code the code set does not have is a 400. */
+                icd10?: string;
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. */
+                language?: string;
                 /** @description Up to 3 of published_at, updated_at, title, comma-separated; prefix - for descending; empty items are skipped. Default -published_at. */
                 ordering?: ("" | "-published_at" | "-title" | "-updated_at" | "published_at" | "title" | "updated_at")[];
                 /** @description A page number within the paginated result set. */
@@ -1323,8 +1510,8 @@ export interface operations {
     v1_articles_retrieve: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields, comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions, language, lead_image, risks, sections, candidate_criteria, reviewed_by, last_reviewed_on, next_review_due, treatment, contraindications, references, readability, accessibility, jsonld. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions" | "language" | "lead_image" | "risks" | "sections" | "candidate_criteria" | "reviewed_by" | "last_reviewed_on" | "next_review_due" | "treatment" | "contraindications" | "references" | "readability" | "accessibility" | "jsonld")[];
+                /** @description Only these top-level fields, comma-separated: slug, title, summary, published_at, updated_at, url, page_url, clinic, conditions, language, lead_image, risks, sections, candidate_criteria, reviewed_by, last_reviewed_on, next_review_due, treatment, contraindications, references, readability, accessibility, translations, jsonld. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "title" | "summary" | "published_at" | "updated_at" | "url" | "page_url" | "clinic" | "conditions" | "language" | "lead_image" | "risks" | "sections" | "candidate_criteria" | "reviewed_by" | "last_reviewed_on" | "next_review_due" | "treatment" | "contraindications" | "references" | "readability" | "accessibility" | "translations" | "jsonld")[];
             };
             header?: {
                 /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
@@ -1355,6 +1542,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+            /** @description Not modified: the copy you hold (If-None-Match / If-Modified-Since) is current. No body. */
+            304: {
+                headers: {
+                    /** @description A strong validator of this answer (its version and variant): send it back in If-None-Match to get a 304 while nothing changed. */
+                    ETag?: string;
+                    /** @description When this answer last changed, in whole seconds, never later than Date. */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter is malformed or unknown to this endpoint (each key names one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BadParameters"];
+                };
+            };
+            /** @description No such published item, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line (path and query string) is longer than the HTTP server in front of the API accepts (gunicorn's default: 4094 bytes); that server answers, in HTML. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Too many requests from this client; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The service is briefly unavailable (e.g. its database). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_articles_handout_retrieve: {
+        parameters: {
+            query?: {
+                /** @description `large` for large print (18 pt body type, for patients with low vision). */
+                size?: "large" | "standard";
+            };
+            header?: {
+                /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
+                "If-None-Match"?: string;
+                /** @description An HTTP date: a 304 if nothing changed since (ignored when If-None-Match is sent). */
+                "If-Modified-Since"?: string;
+            };
+            path: {
+                /** @description The article's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The handout, inline (Content-Disposition names a file after the slug). */
+            200: {
+                headers: {
+                    /** @description A strong validator of this answer (its version and variant): send it back in If-None-Match to get a 304 while nothing changed. */
+                    ETag?: string;
+                    /** @description When this answer last changed, in whole seconds, never later than Date. */
+                    "Last-Modified"?: string;
+                    /** @description public, max-age (browsers), s-maxage (shared caches, purged by tag on every change), stale-while-revalidate and stale-if-error. */
+                    "Cache-Control"?: string;
+                    /** @description Cache tags (space-separated) a CDN or Varnish purges by: the article, its clinic, its topics, and the lists it appears in. */
+                    "Surrogate-Key"?: string;
+                    /** @description The same tags, comma-separated (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             /** @description Not modified: the copy you hold (If-None-Match / If-Modified-Since) is current. No body. */
@@ -1753,6 +2050,177 @@ export interface operations {
             };
         };
     };
+    v1_clinics_infobutton_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Context from the standard; accepted and ignored. */
+                "age.v.u"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "age.v.v"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "ageGroup.v.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "ageGroup.v.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "encounter.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "encounter.c.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "holder.assignedEntity.certificateText"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "holder.assignedEntity.n"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                informationRecipient?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "informationRecipient.healthCareProvider.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "informationRecipient.healthCareProvider.c.cs"?: string;
+                /** @description The reader's language ("en", "es", "es-US"): articles in it. Default: each clinic's own language. */
+                "informationRecipient.languageCode.c"?: string;
+                /** @description application/json (the default), or an Atom feed (application/atom+xml, text/xml). */
+                knowledgeResponseType?: "application/atom+xml" | "application/json" | "text/xml";
+                /** @description The code asked about: ICD-10-CM (G89.4 or G894; it must be in the current code set) or a SNOMED CT concept id, of the system mainSearchCriteria.v.cs names. Without a code: every live article. */
+                "mainSearchCriteria.v.c"?: string;
+                /** @description The code system's OID: 2.16.840.1.113883.6.90 (ICD-10-CM) or 2.16.840.1.113883.6.96 (SNOMED CT). Left out, the code's form tells (ICD-10-CM codes start with a letter). */
+                "mainSearchCriteria.v.cs"?: "2.16.840.1.113883.6.90" | "2.16.840.1.113883.6.96";
+                /** @description The code's name, as the EHR shows it (echoed back). */
+                "mainSearchCriteria.v.dn"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "mainSearchCriteria.v.ot"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "patientPerson.administrativeGenderCode.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "patientPerson.administrativeGenderCode.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                performer?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "performer.healthCareProvider.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "performer.healthCareProvider.c.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "performer.languageCode.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "representedOrganization.id.root"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "serviceDeliveryLocation.id.root"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "subTopic.v.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "subTopic.v.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "subTopic.v.dn"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "taskContext.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "taskContext.c.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "taskContext.c.dn"?: string;
+            };
+            header?: {
+                /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
+                "If-None-Match"?: string;
+                /** @description An HTTP date: a 304 if nothing changed since (ignored when If-None-Match is sent). */
+                "If-Modified-Since"?: string;
+            };
+            path: {
+                /** @description The clinic's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description A strong validator of this answer (its version and variant): send it back in If-None-Match to get a 304 while nothing changed. */
+                    ETag?: string;
+                    /** @description When this answer last changed, in whole seconds, never later than Date. */
+                    "Last-Modified"?: string;
+                    /** @description public, max-age (browsers), s-maxage (shared caches, purged by tag on every change), stale-while-revalidate and stale-if-error. */
+                    "Cache-Control"?: string;
+                    /** @description Cache tags (space-separated) a CDN or Varnish purges by: the article, its clinic, its topics, and the lists it appears in. */
+                    "Surrogate-Key"?: string;
+                    /** @description The same tags, comma-separated (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Infobutton"];
+                    "application/atom+xml": string;
+                    "text/xml": string;
+                };
+            };
+            /** @description Not modified: the copy you hold (If-None-Match / If-Modified-Since) is current. No body. */
+            304: {
+                headers: {
+                    /** @description A strong validator of this answer (its version and variant): send it back in If-None-Match to get a 304 while nothing changed. */
+                    ETag?: string;
+                    /** @description When this answer last changed, in whole seconds, never later than Date. */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter is malformed or unknown to this endpoint (each key names one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BadParameters"];
+                };
+            };
+            /** @description No such published item, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line (path and query string) is longer than the HTTP server in front of the API accepts (gunicorn's default: 4094 bytes); that server answers, in HTML. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Too many requests from this client; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The service is briefly unavailable (e.g. its database). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     v1_clinics_sitemap_retrieve: {
         parameters: {
             query?: never;
@@ -1863,8 +2331,8 @@ export interface operations {
     v1_conditions_list: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, summary, url, article_count. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "summary" | "url" | "article_count")[];
+                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, summary, url, article_count, codes. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "summary" | "url" | "article_count" | "codes")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -1973,8 +2441,8 @@ export interface operations {
     v1_conditions_retrieve: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields, comma-separated: slug, name, summary, url, article_count, articles. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "summary" | "url" | "article_count" | "articles")[];
+                /** @description Only these top-level fields, comma-separated: slug, name, summary, url, article_count, codes, articles. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "summary" | "url" | "article_count" | "codes" | "articles")[];
             };
             header?: {
                 /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
@@ -2005,6 +2473,176 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConditionDetail"];
+                };
+            };
+            /** @description Not modified: the copy you hold (If-None-Match / If-Modified-Since) is current. No body. */
+            304: {
+                headers: {
+                    /** @description A strong validator of this answer (its version and variant): send it back in If-None-Match to get a 304 while nothing changed. */
+                    ETag?: string;
+                    /** @description When this answer last changed, in whole seconds, never later than Date. */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter is malformed or unknown to this endpoint (each key names one). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BadParameters"];
+                };
+            };
+            /** @description No such published item, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line (path and query string) is longer than the HTTP server in front of the API accepts (gunicorn's default: 4094 bytes); that server answers, in HTML. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Too many requests from this client; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The service is briefly unavailable (e.g. its database). */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_infobutton_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Context from the standard; accepted and ignored. */
+                "age.v.u"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "age.v.v"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "ageGroup.v.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "ageGroup.v.cs"?: string;
+                /** @description The clinic's slug: its articles only. Without it, every clinic's. */
+                clinic?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "encounter.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "encounter.c.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "holder.assignedEntity.certificateText"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "holder.assignedEntity.n"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                informationRecipient?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "informationRecipient.healthCareProvider.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "informationRecipient.healthCareProvider.c.cs"?: string;
+                /** @description The reader's language ("en", "es", "es-US"): articles in it. Default: each clinic's own language. */
+                "informationRecipient.languageCode.c"?: string;
+                /** @description application/json (the default), or an Atom feed (application/atom+xml, text/xml). */
+                knowledgeResponseType?: "application/atom+xml" | "application/json" | "text/xml";
+                /** @description The code asked about: ICD-10-CM (G89.4 or G894; it must be in the current code set) or a SNOMED CT concept id, of the system mainSearchCriteria.v.cs names. Without a code: every live article. */
+                "mainSearchCriteria.v.c"?: string;
+                /** @description The code system's OID: 2.16.840.1.113883.6.90 (ICD-10-CM) or 2.16.840.1.113883.6.96 (SNOMED CT). Left out, the code's form tells (ICD-10-CM codes start with a letter). */
+                "mainSearchCriteria.v.cs"?: "2.16.840.1.113883.6.90" | "2.16.840.1.113883.6.96";
+                /** @description The code's name, as the EHR shows it (echoed back). */
+                "mainSearchCriteria.v.dn"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "mainSearchCriteria.v.ot"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "patientPerson.administrativeGenderCode.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "patientPerson.administrativeGenderCode.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                performer?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "performer.healthCareProvider.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "performer.healthCareProvider.c.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "performer.languageCode.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "representedOrganization.id.root"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "serviceDeliveryLocation.id.root"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "subTopic.v.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "subTopic.v.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "subTopic.v.dn"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "taskContext.c.c"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "taskContext.c.cs"?: string;
+                /** @description Context from the standard; accepted and ignored. */
+                "taskContext.c.dn"?: string;
+            };
+            header?: {
+                /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
+                "If-None-Match"?: string;
+                /** @description An HTTP date: a 304 if nothing changed since (ignored when If-None-Match is sent). */
+                "If-Modified-Since"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description A strong validator of this answer (its version and variant): send it back in If-None-Match to get a 304 while nothing changed. */
+                    ETag?: string;
+                    /** @description When this answer last changed, in whole seconds, never later than Date. */
+                    "Last-Modified"?: string;
+                    /** @description public, max-age (browsers), s-maxage (shared caches, purged by tag on every change), stale-while-revalidate and stale-if-error. */
+                    "Cache-Control"?: string;
+                    /** @description Cache tags (space-separated) a CDN or Varnish purges by: the article, its clinic, its topics, and the lists it appears in. */
+                    "Surrogate-Key"?: string;
+                    /** @description The same tags, comma-separated (Cloudflare). */
+                    "Cache-Tag"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Infobutton"];
+                    "application/atom+xml": string;
+                    "text/xml": string;
                 };
             };
             /** @description Not modified: the copy you hold (If-None-Match / If-Modified-Since) is current. No body. */
