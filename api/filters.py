@@ -177,6 +177,8 @@ def documented(string_filter, **schema):
 
 
 LANGUAGE_PATTERN = r"^(|any|[a-z]{2,3}(-[A-Za-z0-9]{2,8})?)$"
+# The server's own check: $ would let a trailing newline through.
+LANGUAGE_REGEX = r"\A(|any|[a-z]{2,3}(-[A-Za-z0-9]{2,8})?)\Z"
 
 
 class LanguageFilter(django_filters.CharFilter):
@@ -185,7 +187,7 @@ class LanguageFilter(django_filters.CharFilter):
     field_class = forms.RegexField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("regex", LANGUAGE_PATTERN)
+        kwargs.setdefault("regex", LANGUAGE_REGEX)
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault(
             "error_messages", {"invalid": 'Give a language code such as "en" or "es", or "any".'}

@@ -74,17 +74,21 @@ def attach_translations(snaps: list[Snapshot]) -> None:
         members[pk] = source or pk
     live = {}
     if len(members) > len(ids):
-        for article_id, slug, language in PublicArticle.objects.filter(
+        for article_id, slug, language, clinic_id in PublicArticle.objects.filter(
             visible_q(timezone.now()), publication__article_id__in=members
-        ).values_list("publication__article_id", "slug", "language"):
-            live[article_id] = (language, slug)
+        ).values_list("publication__article_id", "slug", "language", "clinic_id"):
+            live[article_id] = (language, slug, clinic_id)
     for snap in snaps:
         root = members.get(snap.article.pk, snap.article.pk)
         snap.article.is_translation = root != snap.article.pk
+        # Only the article's own clinic's (a script could move a source without its translations).
         snap.article.public_translations = sorted(
-            (*live[pk], pk == root)
+            (live[pk][0], live[pk][1], pk == root)
             for pk, group in members.items()
-            if group == root and pk != snap.article.pk and pk in live
+            if group == root
+            and pk != snap.article.pk
+            and pk in live
+            and live[pk][2] == snap.article.clinic_id
         )
 
 

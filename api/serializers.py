@@ -136,7 +136,9 @@ class ClinicProfileSerializer(ReadOnlyModelSerializer):
 
 class ClinicSerializer(ClinicProfileSerializer):
     article_count = serializers.IntegerField(
-        source="published_article_count", read_only=True, help_text="Published articles only."
+        source="published_article_count",
+        read_only=True,
+        help_text="Published articles only, in every language (the article list: ?language=any).",
     )
 
     class Meta(ClinicProfileSerializer.Meta):

@@ -480,6 +480,12 @@ class ArticleAdmin(
         reversion.set_comment(entry.get_change_message() or "Saved without changes")
         return entry
 
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("field_name") == "translation_of":  # the autocomplete: originals only
+            results = results.filter(translation_of__isnull=True)
+        return results, may_have_duplicates
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "translation_of":
             # Only originals of the user's clinics (the same clinic: Article.clean).

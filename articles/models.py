@@ -315,7 +315,8 @@ class Article(ReadabilityFields):
         "self",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # A source cannot go alone while it has translations; with them (one delete), it can.
+        on_delete=models.RESTRICT,
         related_name="translations",
         help_text="For a translation: the article it translates (in the clinic's own language). It has "
         "its own text, clinical review and publication: approving one never publishes the other.",
@@ -412,6 +413,7 @@ class Article(ReadabilityFields):
 
     def _clean_translation(self):
         if not self.translation_of_id:
+            self._clean_source()
             return
         source = (
             Article.objects.filter(pk=self.translation_of_id)
@@ -436,6 +438,18 @@ class Article(ReadabilityFields):
             )
         if source["language"] == self.language:
             raise ValidationError({"language": "A translation is in another language than its source."})
+
+    def _clean_source(self):
+        """A source keeps its translations' clinic, and a language none of them has."""
+        if self.pk is None:
+            return
+        translations = Article.objects.filter(translation_of_id=self.pk)
+        if translations.exclude(clinic_id=self.clinic_id).exists():
+            raise ValidationError(
+                {"clinic": "This article has translations in its clinic: it stays with them."}
+            )
+        if translations.filter(language=self.language).exists():
+            raise ValidationError({"language": "One of this article's translations is in that language."})
 
     @property
     def translation_group_id(self) -> int:

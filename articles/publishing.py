@@ -66,7 +66,8 @@ def publish(
         live_from=live_from,
         expires_at=expires_at,
     )
-    if before is None or not snapshots.same_content(snap, snapshots.from_content(before.content)):
+    # (A first publication changes nothing a translation was made from: it was made from this text.)
+    if before is not None and not snapshots.same_content(snap, snapshots.from_content(before.content)):
         # The source says something new: its translations must be checked against it again.
         Article.objects.filter(translation_of_id=article.pk).update(source_changed=True)
     publications_changed.send(sender=Publication, article_ids=[article.pk])

@@ -499,7 +499,7 @@ export interface components {
              */
             readonly website: string | null;
             readonly contact_links: components["schemas"]["ContactLink"][];
-            /** @description Published articles only. */
+            /** @description Published articles only, in every language (the article list: ?language=any). */
             readonly article_count: number;
         };
         /** @description The clinic in full, as shown on each article. */
@@ -531,7 +531,7 @@ export interface components {
              */
             readonly website: string | null;
             readonly contact_links: components["schemas"]["ContactLink"][];
-            /** @description Published articles only. */
+            /** @description Published articles only, in every language (the article list: ?language=any). */
             readonly article_count: number;
             /** @description Newest first. */
             readonly articles: components["schemas"]["ArticleLink"][];
