@@ -544,7 +544,9 @@ TOPIC_FIELDS = ["slug", "name", "summary", "url", "article_count"]
 class ConditionSerializer(ReadOnlyModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
     article_count = serializers.IntegerField(
-        source="published_article_count", read_only=True, help_text="Published articles only."
+        source="published_article_count",
+        read_only=True,
+        help_text="Published articles only, in every language (the article list: ?language=any).",
     )
     codes = serializers.SerializerMethodField(help_text=CODES_HELP)
 

@@ -591,7 +591,7 @@ export interface components {
             readonly summary: string | null;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only. */
+            /** @description Published articles only, in every language (the article list: ?language=any). */
             readonly article_count: number;
             /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
             readonly codes: components["schemas"]["ConditionCode"][];
@@ -618,7 +618,7 @@ export interface components {
             readonly summary: string | null;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only. */
+            /** @description Published articles only, in every language (the article list: ?language=any). */
             readonly article_count: number;
             /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
             readonly codes: components["schemas"]["ConditionCode"][];
@@ -975,7 +975,7 @@ export interface components {
             readonly summary: string | null;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only. */
+            /** @description Published articles only, in every language (the article list: ?language=any). */
             readonly article_count: number;
         };
         /**
@@ -991,7 +991,7 @@ export interface components {
             readonly summary: string | null;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only. */
+            /** @description Published articles only, in every language (the article list: ?language=any). */
             readonly article_count: number;
             /** @description Newest first. */
             readonly articles: components["schemas"]["ArticleLink"][];
