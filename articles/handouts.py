@@ -167,7 +167,12 @@ def render_pdf(
 ) -> bytes:
     """The handout as a tagged PDF (PDF/UA-1) in the article's language."""
     import weasyprint  # here, not at the top: see above
+    from PIL import ImageFile
     from weasyprint.urls import URLFetcher
+
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; uploads must never
+    # accept a truncated picture (media_library.uploads), and a handout loads no picture at all.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     html = render_html(snap, page_url, size=size, preview=preview)
     document = weasyprint.HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))

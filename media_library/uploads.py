@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError, features
 
 # Pillow's format name: (file extension, save options). High quality: renditions are made from it.
 _ENCODERS = {
@@ -69,6 +69,9 @@ def process_upload(upload) -> ProcessedImage:
     Raises ValidationError with a message for the editor: empty, too large, not an allowed image,
     too many pixels, animated, truncated or otherwise undecodable.
     """
+    # A library may have told Pillow to accept truncated files for the whole process (WeasyPrint
+    # does, on import): an upload never is accepted cut short.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     max_bytes = settings.IMAGE_MAX_BYTES
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:

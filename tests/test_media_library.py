@@ -439,3 +439,19 @@ def test_a_refused_upload_is_a_form_error_naming_the_problem(client, world, medi
     assert response.status_code == 200
     assert "is not a JPEG, PNG, WebP" in str(response.context["adminform"].form.errors["file"])
     assert Image.objects.filter(clinic=world["a"]).count() == 1
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_a_truncated_file_is_refused_even_after_a_library_allowed_them(image_format):
+    """WeasyPrint (the handouts) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import: an
+    upload after a handout was made must still be refused."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint's import leaves it
+    noise = PILImage.frombytes("RGB", (200, 200), hashlib.shake_256(b"noise").digest(120_000))
+    buffer = io.BytesIO()
+    noise.save(buffer, image_format)
+    data = buffer.getvalue()
+
+    assert refused(data[: len(data) // 2]).code == "damaged"
