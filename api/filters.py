@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from api.models import PublicArticle, PublicArticleCondition, PublicArticleRisk
 from api.search import search
@@ -188,11 +189,40 @@ class LanguageFilter(django_filters.CharFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("regex", LANGUAGE_REGEX)
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault(
-            "error_messages", {"invalid": 'Give a language code such as "en" or "es", or "any".'}
-        )
+        kwargs.setdefault("max_length", LANGUAGE_MAX_LENGTH)
+        kwargs.setdefault("error_messages", {"invalid": LANGUAGE_INVALID})
         super().__init__(*args, **kwargs)
+
+
+LANGUAGE_HELP = (
+    'A language code ("en", "es"): articles in that language. Without it, each clinic\'s articles in '
+    "the clinic's own language; `any`: every language."
+)
+LANGUAGE_INVALID = 'Give a language code such as "en" or "es", or "any".'
+LANGUAGE_MAX_LENGTH = 20
+
+
+def requested_language(request) -> str:
+    """``?language=`` of the clinic, condition and risk endpoints (list and detail), read as the
+    article list reads it ("" when absent: each clinic's own language); anything else is a 400
+    naming the parameter."""
+    value = request.query_params.get("language", "")
+    if len(value) > LANGUAGE_MAX_LENGTH or not re.match(LANGUAGE_REGEX, value):
+        raise ValidationError({"language": [LANGUAGE_INVALID]})
+    return value
+
+
+def language_parameter(what: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "language",
+        type={
+            "type": "string",
+            "pattern": LANGUAGE_PATTERN,
+            "maxLength": LANGUAGE_MAX_LENGTH,
+            "example": "es",
+        },
+        description=f"{LANGUAGE_HELP} {what}".strip(),
+    )
 
 
 class ArticleFilterForm(forms.Form):
@@ -276,8 +306,7 @@ class ArticleFilter(django_filters.FilterSet):
     language = documented(
         LanguageFilter(
             method="filter_language",
-            help_text='A language code ("en", "es"): articles in that language. Without it, each '
-            "clinic's articles in the clinic's own language; `any`: every language.",
+            help_text=LANGUAGE_HELP,
         ),
         pattern=LANGUAGE_PATTERN,
         example="es",

@@ -139,7 +139,7 @@ def _changes(instance, rows, listed: bool, *, deleted: bool = False) -> list[eve
 # What patients see of a clinic itself (the API's clinic, its listing, its articles' page addresses).
 CLINIC_PUBLIC_FIELDS = [
     "slug", "name", "description", "specialty", "street_address", "city", "region", "postal_code",
-    "country", "phone", "email", "website", "is_public", "article_url_template",
+    "country", "phone", "email", "website", "is_public", "article_url_template", "default_language",
 ]  # fmt: skip
 
 

@@ -134,20 +134,32 @@ class ClinicProfileSerializer(ReadOnlyModelSerializer):
         ]
 
 
+ARTICLE_COUNT_HELP = (
+    "Published articles only, in the `language` asked for (without it, in each clinic's own "
+    "language): the `count` of the article list with the same filter and `language`."
+)
+
+
 class ClinicSerializer(ClinicProfileSerializer):
-    article_count = serializers.IntegerField(
-        source="published_article_count",
+    default_language = serializers.CharField(
         read_only=True,
-        help_text="Published articles only, in every language (the article list: ?language=any).",
+        help_text='The language of the clinic\'s own articles, a BCP 47 code ("en", "es"): the article '
+        "list's default `language` for it.",
+    )
+    article_count = serializers.IntegerField(
+        source="published_article_count", read_only=True, help_text=ARTICLE_COUNT_HELP
     )
 
     class Meta(ClinicProfileSerializer.Meta):
-        fields = [*ClinicProfileSerializer.Meta.fields, "article_count"]
+        fields = [*ClinicProfileSerializer.Meta.fields, "default_language", "article_count"]
 
 
 class ClinicDetailSerializer(ClinicSerializer):
     articles = ArticleLinkSerializer(
-        source="published_articles", many=True, read_only=True, help_text="Newest first."
+        source="published_articles",
+        many=True,
+        read_only=True,
+        help_text="Newest first, in the `language` asked for (as `article_count` counts them).",
     )
     jsonld = JsonLdField(
         clinic_jsonld, "ClinicJsonLd", help_text="schema.org JSON-LD (MedicalClinic) for the clinic's page."
@@ -538,15 +550,19 @@ class ConditionListSerializer(serializers.ListSerializer):
         return super().to_representation(conditions)
 
 
-TOPIC_FIELDS = ["slug", "name", "summary", "url", "article_count"]
+TOPIC_FIELDS = ["slug", "name", "summary", "language", "url", "article_count"]
 
 
 class ConditionSerializer(ReadOnlyModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
-    article_count = serializers.IntegerField(
-        source="published_article_count",
+    language = serializers.CharField(
+        source="shown_language",
         read_only=True,
-        help_text="Published articles only, in every language (the article list: ?language=any).",
+        help_text='The language of `name` and `summary` (a BCP 47 code): with `?language=es`, "es" '
+        "where a clinician has reviewed a Spanish name, else the original's.",
+    )
+    article_count = serializers.IntegerField(
+        source="published_article_count", read_only=True, help_text=ARTICLE_COUNT_HELP
     )
     codes = serializers.SerializerMethodField(help_text=CODES_HELP)
 
@@ -562,7 +578,10 @@ class ConditionSerializer(ReadOnlyModelSerializer):
 
 class ConditionDetailSerializer(ConditionSerializer):
     articles = ArticleLinkSerializer(
-        source="published_articles", many=True, read_only=True, help_text="Newest first."
+        source="published_articles",
+        many=True,
+        read_only=True,
+        help_text="Newest first, in the `language` asked for (as `article_count` counts them).",
     )
 
     class Meta(ConditionSerializer.Meta):
@@ -581,7 +600,10 @@ class RiskSerializer(ConditionSerializer):
 
 class RiskDetailSerializer(RiskSerializer):
     articles = ArticleLinkSerializer(
-        source="published_articles", many=True, read_only=True, help_text="Newest first."
+        source="published_articles",
+        many=True,
+        read_only=True,
+        help_text="Newest first, in the `language` asked for (as `article_count` counts them).",
     )
 
     class Meta(RiskSerializer.Meta):

@@ -12,9 +12,15 @@ from rest_framework.views import APIView
 
 from api import cache_tags, field_selection, publications, rendering
 from api.caching import detail_row
-from api.filters import ORDERING_PARAMETER, ArticleFilter
+from api.filters import ORDERING_PARAMETER, ArticleFilter, language_parameter, requested_language
 from api.models import PublicArticle, PublicDocument
-from api.querysets import clinics_for_detail, clinics_for_list, public_topics, public_topics_with_articles
+from api.querysets import (
+    clinics_for_detail,
+    clinics_for_list,
+    public_topics,
+    public_topics_with_articles,
+    topics_shown_in,
+)
 from api.serializers import (
     ArticleDetailSerializer,
     ArticlePreviewSerializer,
@@ -126,7 +132,22 @@ def _origin(request) -> str:
     return request.build_absolute_uri("/").removesuffix("/")
 
 
-class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
+class LanguageParameter:
+    """``?language=`` on a list and a detail (api/filters.requested_language): which language's
+    articles are counted and listed, as the article list's own parameter chooses them."""
+
+    def allowed_query_parameters(self) -> set[str]:
+        allowed = super().allowed_query_parameters()
+        return allowed | {"language"} if self.action in ("list", "retrieve") else allowed
+
+    @property
+    def language(self) -> str:
+        if not hasattr(self, "_language"):
+            self._language = requested_language(self.request)
+        return self._language
+
+
+class TopicViewSet(LanguageParameter, StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Conditions or risks named by at least one published article, with those articles."""
 
     lookup_field = "slug"
@@ -138,8 +159,8 @@ class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return public_topics_with_articles(self.model)
-        return public_topics(self.model)
+            return public_topics_with_articles(self.model, self.language)
+        return public_topics(self.model, language=self.language)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -148,23 +169,31 @@ class TopicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         fields = field_selection.requested(request, self.get_serializer_class())
-        return field_selection.select_page(super().list(request, *args, **kwargs), fields)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        shown = topics_shown_in(page, self.language)
+        response = self.get_paginated_response(self.get_serializer(shown, many=True).data)
+        return field_selection.select_page(response, fields)
 
     def retrieve(self, request, *args, **kwargs):
         fields = field_selection.requested(request, self.get_serializer_class())
-        topic = self.get_object()
+        [topic] = topics_shown_in([self.get_object()], self.language)
         request._request.cache_tags = cache_tags.for_topic_detail(self.model._meta.model_name, topic.pk)
         return Response(field_selection.select_item(self.get_serializer(topic).data, fields))
 
 
 @extend_schema_view(
     list=extend_schema(
-        description="Conditions named by at least one published article, in name order, with how "
-        "many published articles name each."
+        description="Conditions named by at least one published article (in the `language` asked "
+        "for), in name order, with how many published articles name each. With a language code, "
+        "names and summaries are that language's clinically reviewed ones where there are some "
+        "(`language` says which each shows).",
+        parameters=[language_parameter("Also the language of names and summaries.")],
     ),
     retrieve=extend_schema(
         description="One condition, by slug, with the published articles that name it, newest first. "
-        "A condition only drafts or scheduled versions name answers 404."
+        "A condition only drafts or scheduled versions (or only articles in other languages) name "
+        "answers 404.",
+        parameters=[language_parameter("Also the language of the name and summary.")],
     ),
 )
 class ConditionViewSet(TopicViewSet):
@@ -177,12 +206,17 @@ class ConditionViewSet(TopicViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        description="Risks and side effects named by at least one published article, in name order, "
-        "with how many published articles name each."
+        description="Risks and side effects named by at least one published article (in the "
+        "`language` asked for), in name order, with how many published articles name each. With a "
+        "language code, names and summaries are that language's clinically reviewed ones where "
+        "there are some (`language` says which each shows).",
+        parameters=[language_parameter("Also the language of names and summaries.")],
     ),
     retrieve=extend_schema(
         description="One risk or side effect, by slug, with the published articles that name it, "
-        "newest first. A risk only drafts or scheduled versions name answers 404."
+        "newest first. A risk only drafts or scheduled versions (or only articles in other "
+        "languages) name answers 404.",
+        parameters=[language_parameter("Also the language of the name and summary.")],
     ),
 )
 class RiskViewSet(TopicViewSet):
@@ -195,15 +229,18 @@ class RiskViewSet(TopicViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        description="Clinics patients can see (with a published article, or listed before their "
-        "first), in name order: profile, address, contact links and published-article count."
+        description="Clinics patients can see (with a published article in any language, or listed "
+        "before their first), in name order: profile, address, contact links, default language "
+        "and published-article count (in the `language` asked for).",
+        parameters=[language_parameter("")],
     ),
     retrieve=extend_schema(
-        description="One clinic, by slug: its profile, its published articles (newest first) and "
-        "schema.org JSON-LD (MedicalClinic) for its page."
+        description="One clinic, by slug: its profile, its published articles in the `language` "
+        "asked for (newest first) and schema.org JSON-LD (MedicalClinic) for its page.",
+        parameters=[language_parameter("")],
     ),
 )
-class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
+class ClinicViewSet(LanguageParameter, StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Clinics with their contact links and published-article counts."""
 
     lookup_field = "slug"
@@ -212,7 +249,9 @@ class ClinicViewSet(StrictQueryParameters, viewsets.ReadOnlyModelViewSet):
     schema = field_selection.FieldSelectionSchema()
 
     def get_queryset(self):
-        return clinics_for_detail() if self.action == "retrieve" else clinics_for_list()
+        if self.action == "retrieve":
+            return clinics_for_detail(self.language)
+        return clinics_for_list(language=self.language)
 
     def get_serializer_class(self):
         return ClinicDetailSerializer if self.action == "retrieve" else ClinicSerializer

@@ -744,6 +744,7 @@ def test_condition_list_result_has_exactly_the_documented_shape(api):
                 "slug": "knee-pain",
                 "name": "Knee pain",
                 "summary": "Pain in or around the knee.",
+                "language": "en",
                 "url": "http://testserver/api/v1/conditions/knee-pain/",
                 "article_count": 2,
                 "codes": [],
@@ -764,6 +765,7 @@ def test_condition_detail_has_exactly_the_documented_shape(api):
         "slug": "knee-pain",
         "name": "Knee pain",
         "summary": "Pain in or around the knee.",
+        "language": "en",
         "url": "http://testserver/api/v1/conditions/knee-pain/",
         "article_count": 2,
         "codes": [],
@@ -800,6 +802,7 @@ def test_risk_list_result_has_exactly_the_documented_shape(api):
                 "slug": "infection",
                 "name": "Infection",
                 "summary": "Germs getting into the wound.",
+                "language": "en",
                 "url": "http://testserver/api/v1/risks/infection/",
                 "article_count": 1,
             }
@@ -819,6 +822,7 @@ def test_risk_detail_has_exactly_the_documented_shape(api):
         "slug": "infection",
         "name": "Infection",
         "summary": "Germs getting into the wound.",
+        "language": "en",
         "url": "http://testserver/api/v1/risks/infection/",
         "article_count": 2,
         "articles": [

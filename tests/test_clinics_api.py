@@ -90,7 +90,7 @@ def test_clinic_list_result_has_exactly_the_documented_shape(api):
         "count": 1,
         "next": None,
         "previous": None,
-        "results": [RIVERSIDE_PROFILE | {"article_count": 2}],
+        "results": [RIVERSIDE_PROFILE | {"default_language": "en", "article_count": 2}],
     }
 
 
@@ -162,6 +162,7 @@ def test_clinic_detail_has_exactly_the_documented_shape(api):
 
     assert response.status_code == 200
     assert response.json() == RIVERSIDE_PROFILE | {
+        "default_language": "en",
         "article_count": 2,
         "articles": [
             {

@@ -118,6 +118,36 @@ def test_the_figure_stays_in_its_section_with_spanish_words(api):
     assert Image.objects.get(pk=figure.image_id).alt_text not in section["body"]
 
 
+def test_the_spanish_version_names_its_conditions_and_risks_in_reviewed_spanish(api):
+    call_command("load_demo")
+    detail = api.get(f"/api/v1/articles/{SPANISH_SLUG}/").json()
+    assert [c["name"] for c in detail["conditions"]] == [
+        spanish.CONDITION_NAMES[slug][0] for slug in demo.ARTICLES[0]["conditions"]
+    ]
+    assert {r["name"] for r in detail["risks"]} == {name for name, _summary in spanish.RISK_NAMES.values()}
+    # The condition pages of a Spanish site: the Spanish article, under the Spanish names.
+    conditions = api.get("/api/v1/conditions/", {"language": "es"}).json()["results"]
+    assert {c["slug"] for c in conditions} == set(demo.ARTICLES[0]["conditions"])
+    assert all(c["language"] == "es" and c["article_count"] == 1 for c in conditions)
+    names = [c["name"] for c in conditions]
+    assert names == sorted(names)
+    # The English article keeps the English names.
+    english = api.get(f"/api/v1/articles/{SLUG}/").json()
+    assert english["conditions"][0]["name"] == demo.CONDITIONS[0]["name"]
+
+
+def test_the_spanish_names_are_made_once_and_a_clinics_own_is_kept():
+    from articles.models import Condition, ConditionTranslation
+
+    call_command("load_demo")
+    own = ConditionTranslation.objects.get(condition__slug="cancer-pain", language="es")
+    own.name = "Dolor oncológico"
+    own.save()
+    call_command("load_demo")
+    assert ConditionTranslation.objects.filter(language="es").count() == len(spanish.CONDITION_NAMES)
+    assert Condition.objects.get(slug="cancer-pain").translations.get().name == "Dolor oncológico"
+
+
 def test_load_demo_twice_makes_one_spanish_version(capsys):
     call_command("load_demo")
     call_command("load_demo")

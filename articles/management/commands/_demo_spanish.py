@@ -116,3 +116,61 @@ CONTRAINDICATIONS = [
     "para el procedimiento.",
     "Alergia a la medicina que daría la bomba.",
 ]
+
+# Spanish names and summaries of the conditions and risks the pump article names
+# (ConditionTranslation, RiskTranslation): made with the Spanish article, reviewed by its reviewer,
+# so its JSON, JSON-LD and handout, and /api/v1/conditions/?language=es, show them.
+CONDITION_NAMES = {
+    "failed-back-surgery-syndrome": (
+        "Dolor después de una cirugía de espalda",
+        "Algunas personas siguen con dolor de espalda o de pierna después de una cirugía de espalda, "
+        "o el dolor vuelve más tarde. A veces se llama síndrome de cirugía de espalda fallida.",
+    ),
+    "cancer-pain": (
+        "Dolor por cáncer",
+        "El cáncer y sus tratamientos pueden causar un dolor difícil de controlar. Un buen cuidado "
+        "del dolor puede hacer más cómoda la vida diaria.",
+    ),
+    "brain-or-nerve-injury-pain": (
+        "Dolor por lesión del cerebro o de los nervios",
+        "Un daño en el cerebro, la médula espinal o los nervios puede causar un dolor de nervios que "
+        "dura mucho. Puede arder, dar hormigueo o sentirse como choques eléctricos.",
+    ),
+    "chronic-pancreatitis-pain": (
+        "Dolor por pancreatitis crónica",
+        "La pancreatitis crónica es una inflamación del páncreas que dura mucho. Puede causar un "
+        "dolor constante en la barriga que a veces llega a la espalda.",
+    ),
+}
+RISK_NAMES = {
+    "catheter-movement": (
+        "El catéter se mueve",
+        "El tubo delgado (catéter) que lleva la medicina desde la bomba puede moverse de su lugar. "
+        "Su médico le puede decir qué señales vigilar.",
+    ),
+    "fluid-buildup": (
+        "Acumulación de líquido",
+        "Se puede juntar líquido alrededor del aparato, bajo la piel. Avise a su equipo de salud si "
+        "nota hinchazón cerca del lugar.",
+    ),
+    "device-malfunction": (
+        "Falla del aparato",
+        "Un aparato colocado dentro del cuerpo puede dejar de funcionar como debe. Su equipo de "
+        "salud revisa cómo funciona en sus citas de control.",
+    ),
+    "infection": (
+        "Infección",
+        "Todo procedimiento que abre la piel tiene un riesgo pequeño de infección. Llame a su equipo "
+        "de salud si tiene fiebre, enrojecimiento, calor o supuración en el lugar.",
+    ),
+    "bleeding": (
+        "Sangrado",
+        "Hay un riesgo pequeño de sangrado donde entra la aguja o el aparato. Dígale a su médico si "
+        "toma medicinas para hacer la sangre más líquida.",
+    ),
+    "medication-side-effects": (
+        "Efectos secundarios de la medicina",
+        "La medicina de la bomba puede causar efectos secundarios. Casi siempre se notan durante la "
+        "prueba, antes de colocar la bomba para siempre.",
+    ),
+}

@@ -24,10 +24,12 @@ from articles.models import (
     ClinicalReview,
     Condition,
     ConditionCode,
+    ConditionTranslation,
     Contraindication,
     Reference,
     Reviewer,
     Risk,
+    RiskTranslation,
     Section,
 )
 from articles.states import State
@@ -341,6 +343,7 @@ def _add_spanish_version(clinic, *, now) -> list[str]:
         translation.published_at = published_at_for_state("published", now)
         translation.save()  # its readability, from its Spanish sections
         reversion.set_comment(SPANISH_COMMENT)
+    _add_spanish_topic_names(source, reviewer, reviewed_on)
     version = Version.objects.get_for_object(translation).first()
     publishing.publish(translation, live_from=translation.published_at, revision_id=version.revision_id)
     ArticleTransition.objects.create(
@@ -353,6 +356,26 @@ def _add_spanish_version(clinic, *, now) -> list[str]:
         note=SPANISH_COMMENT,
     )
     return ["Spanish article"]
+
+
+def _add_spanish_topic_names(source, reviewer, reviewed_on) -> None:
+    """Reviewed Spanish names of the conditions and risks the pump article names, where a term
+    has none yet (a clinic's own, written before, is kept)."""
+    for model, translation_model, names in (
+        (Condition, ConditionTranslation, spanish.CONDITION_NAMES),
+        (Risk, RiskTranslation, spanish.RISK_NAMES),
+    ):
+        field = model._meta.model_name
+        for topic in model.objects.filter(slug__in=names).exclude(translations__language=spanish.LANGUAGE):
+            name, summary = names[topic.slug]
+            translation_model.objects.create(
+                **{field: topic},
+                language=spanish.LANGUAGE,
+                name=name,
+                summary=summary,
+                reviewed_by=reviewer,
+                reviewed_on=reviewed_on,
+            )
 
 
 def _may_translate(source, now) -> bool:

@@ -65,7 +65,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Clinics patients can see (with a published article, or listed before their first), in name order: profile, address, contact links and published-article count. */
+        /** @description Clinics patients can see (with a published article in any language, or listed before their first), in name order: profile, address, contact links, default language and published-article count (in the `language` asked for). */
         get: operations["v1_clinics_list"];
         put?: never;
         post?: never;
@@ -82,7 +82,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One clinic, by slug: its profile, its published articles (newest first) and schema.org JSON-LD (MedicalClinic) for its page. */
+        /** @description One clinic, by slug: its profile, its published articles in the `language` asked for (newest first) and schema.org JSON-LD (MedicalClinic) for its page. */
         get: operations["v1_clinics_retrieve"];
         put?: never;
         post?: never;
@@ -163,7 +163,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Conditions named by at least one published article, in name order, with how many published articles name each. */
+        /** @description Conditions named by at least one published article (in the `language` asked for), in name order, with how many published articles name each. With a language code, names and summaries are that language's clinically reviewed ones where there are some (`language` says which each shows). */
         get: operations["v1_conditions_list"];
         put?: never;
         post?: never;
@@ -180,7 +180,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One condition, by slug, with the published articles that name it, newest first. A condition only drafts or scheduled versions name answers 404. */
+        /** @description One condition, by slug, with the published articles that name it, newest first. A condition only drafts or scheduled versions (or only articles in other languages) name answers 404. */
         get: operations["v1_conditions_retrieve"];
         put?: never;
         post?: never;
@@ -238,7 +238,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Risks and side effects named by at least one published article, in name order, with how many published articles name each. */
+        /** @description Risks and side effects named by at least one published article (in the `language` asked for), in name order, with how many published articles name each. With a language code, names and summaries are that language's clinically reviewed ones where there are some (`language` says which each shows). */
         get: operations["v1_risks_list"];
         put?: never;
         post?: never;
@@ -255,7 +255,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One risk or side effect, by slug, with the published articles that name it, newest first. A risk only drafts or scheduled versions name answers 404. */
+        /** @description One risk or side effect, by slug, with the published articles that name it, newest first. A risk only drafts or scheduled versions (or only articles in other languages) name answers 404. */
         get: operations["v1_risks_retrieve"];
         put?: never;
         post?: never;
@@ -499,7 +499,9 @@ export interface components {
              */
             readonly website: string | null;
             readonly contact_links: components["schemas"]["ContactLink"][];
-            /** @description Published articles only, in every language (the article list: ?language=any). */
+            /** @description The language of the clinic's own articles, a BCP 47 code ("en", "es"): the article list's default `language` for it. */
+            readonly default_language: string;
+            /** @description Published articles only, in the `language` asked for (without it, in each clinic's own language): the `count` of the article list with the same filter and `language`. */
             readonly article_count: number;
         };
         /** @description The clinic in full, as shown on each article. */
@@ -531,9 +533,11 @@ export interface components {
              */
             readonly website: string | null;
             readonly contact_links: components["schemas"]["ContactLink"][];
-            /** @description Published articles only, in every language (the article list: ?language=any). */
+            /** @description The language of the clinic's own articles, a BCP 47 code ("en", "es"): the article list's default `language` for it. */
+            readonly default_language: string;
+            /** @description Published articles only, in the `language` asked for (without it, in each clinic's own language): the `count` of the article list with the same filter and `language`. */
             readonly article_count: number;
-            /** @description Newest first. */
+            /** @description Newest first, in the `language` asked for (as `article_count` counts them). */
             readonly articles: components["schemas"]["ArticleLink"][];
             /** @description schema.org JSON-LD (MedicalClinic) for the clinic's page. */
             readonly jsonld: components["schemas"]["ClinicJsonLd"];
@@ -589,9 +593,11 @@ export interface components {
             readonly name: string;
             /** @description One or two plain sentences a patient can understand. No formatting. */
             readonly summary: string | null;
+            /** @description The language of `name` and `summary` (a BCP 47 code): with `?language=es`, "es" where a clinician has reviewed a Spanish name, else the original's. */
+            readonly language: string;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only, in every language (the article list: ?language=any). */
+            /** @description Published articles only, in the `language` asked for (without it, in each clinic's own language): the `count` of the article list with the same filter and `language`. */
             readonly article_count: number;
             /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
             readonly codes: components["schemas"]["ConditionCode"][];
@@ -616,13 +622,15 @@ export interface components {
             readonly name: string;
             /** @description One or two plain sentences a patient can understand. No formatting. */
             readonly summary: string | null;
+            /** @description The language of `name` and `summary` (a BCP 47 code): with `?language=es`, "es" where a clinician has reviewed a Spanish name, else the original's. */
+            readonly language: string;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only, in every language (the article list: ?language=any). */
+            /** @description Published articles only, in the `language` asked for (without it, in each clinic's own language): the `count` of the article list with the same filter and `language`. */
             readonly article_count: number;
             /** @description The condition's ICD-10-CM and SNOMED CT codes, in the editor's order (often empty). */
             readonly codes: components["schemas"]["ConditionCode"][];
-            /** @description Newest first. */
+            /** @description Newest first, in the `language` asked for (as `article_count` counts them). */
             readonly articles: components["schemas"]["ArticleLink"][];
         };
         /**
@@ -973,9 +981,11 @@ export interface components {
             readonly name: string;
             /** @description One or two plain sentences a patient can understand. No formatting. */
             readonly summary: string | null;
+            /** @description The language of `name` and `summary` (a BCP 47 code): with `?language=es`, "es" where a clinician has reviewed a Spanish name, else the original's. */
+            readonly language: string;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only, in every language (the article list: ?language=any). */
+            /** @description Published articles only, in the `language` asked for (without it, in each clinic's own language): the `count` of the article list with the same filter and `language`. */
             readonly article_count: number;
         };
         /**
@@ -989,11 +999,13 @@ export interface components {
             readonly name: string;
             /** @description One or two plain sentences a patient can understand. No formatting. */
             readonly summary: string | null;
+            /** @description The language of `name` and `summary` (a BCP 47 code): with `?language=es`, "es" where a clinician has reviewed a Spanish name, else the original's. */
+            readonly language: string;
             /** Format: uri */
             readonly url: string;
-            /** @description Published articles only, in every language (the article list: ?language=any). */
+            /** @description Published articles only, in the `language` asked for (without it, in each clinic's own language): the `count` of the article list with the same filter and `language`. */
             readonly article_count: number;
-            /** @description Newest first. */
+            /** @description Newest first, in the `language` asked for (as `article_count` counts them). */
             readonly articles: components["schemas"]["ArticleLink"][];
         };
         /**
@@ -1728,8 +1740,10 @@ export interface operations {
     v1_clinics_list: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, url, description, specialty, address, phone, email, website, contact_links, article_count. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "url" | "description" | "specialty" | "address" | "phone" | "email" | "website" | "contact_links" | "article_count")[];
+                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, url, description, specialty, address, phone, email, website, contact_links, default_language, article_count. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "url" | "description" | "specialty" | "address" | "phone" | "email" | "website" | "contact_links" | "default_language" | "article_count")[];
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. */
+                language?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -1838,8 +1852,10 @@ export interface operations {
     v1_clinics_retrieve: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields, comma-separated: slug, name, url, description, specialty, address, phone, email, website, contact_links, article_count, articles, jsonld. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "url" | "description" | "specialty" | "address" | "phone" | "email" | "website" | "contact_links" | "article_count" | "articles" | "jsonld")[];
+                /** @description Only these top-level fields, comma-separated: slug, name, url, description, specialty, address, phone, email, website, contact_links, default_language, article_count, articles, jsonld. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "url" | "description" | "specialty" | "address" | "phone" | "email" | "website" | "contact_links" | "default_language" | "article_count" | "articles" | "jsonld")[];
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. */
+                language?: string;
             };
             header?: {
                 /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
@@ -2331,8 +2347,10 @@ export interface operations {
     v1_conditions_list: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, summary, url, article_count, codes. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "summary" | "url" | "article_count" | "codes")[];
+                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, summary, language, url, article_count, codes. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "summary" | "language" | "url" | "article_count" | "codes")[];
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. Also the language of names and summaries. */
+                language?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -2441,8 +2459,10 @@ export interface operations {
     v1_conditions_retrieve: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields, comma-separated: slug, name, summary, url, article_count, codes, articles. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "summary" | "url" | "article_count" | "codes" | "articles")[];
+                /** @description Only these top-level fields, comma-separated: slug, name, summary, language, url, article_count, codes, articles. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "summary" | "language" | "url" | "article_count" | "codes" | "articles")[];
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. Also the language of the name and summary. */
+                language?: string;
             };
             header?: {
                 /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
@@ -2807,8 +2827,10 @@ export interface operations {
     v1_risks_list: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, summary, url, article_count. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "summary" | "url" | "article_count")[];
+                /** @description Only these top-level fields of each result (the page's count, next, previous and results stay whole), comma-separated: slug, name, summary, language, url, article_count. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "summary" | "language" | "url" | "article_count")[];
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. Also the language of names and summaries. */
+                language?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -2917,8 +2939,10 @@ export interface operations {
     v1_risks_retrieve: {
         parameters: {
             query?: {
-                /** @description Only these top-level fields, comma-separated: slug, name, summary, url, article_count, articles. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
-                fields?: ("slug" | "name" | "summary" | "url" | "article_count" | "articles")[];
+                /** @description Only these top-level fields, comma-separated: slug, name, summary, language, url, article_count, articles. Keys keep their usual order; a name given twice, or in a repeated fields parameter, counts once; an unknown, empty or nested name (clinic.name) is a 400. Without it every field is present; with it, only the fields named. */
+                fields?: ("slug" | "name" | "summary" | "language" | "url" | "article_count" | "articles")[];
+                /** @description A language code ("en", "es"): articles in that language. Without it, each clinic's articles in the clinic's own language; `any`: every language. Also the language of the name and summary. */
+                language?: string;
             };
             header?: {
                 /** @description ETags you hold (weak comparison; * for any): a 304 if one is current. */
