@@ -29,6 +29,7 @@ from articles.forms import (
     LoadedChoiceAutocompleteSelect,
     ReviewForm,
     TopicProposalForm,
+    TopicTranslationForm,
     TransitionForm,
 )
 from articles.handouts import preview_handout_view
@@ -51,6 +52,7 @@ from articles.models import (
     RiskTranslation,
     Section,
     TopicProposal,
+    content_languages,
 )
 from articles.rich_text import sanitize_rich_text
 from articles.states import State, badge
@@ -938,8 +940,10 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
         ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # Those who may not change a shared term propose a change instead.
+        # Those who may not change a shared term propose a change instead, or a name in another language.
         context["can_propose"] = obj is not None and not self.has_change_permission(request, obj)
+        original = settings.LANGUAGE_CODE.split("-")[0]
+        context["proposable_languages"] = [(c, n) for c, n in content_languages() if c != original]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def propose_view(self, request, object_id):
@@ -949,6 +953,13 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
         if not self.has_view_permission(request, topic):
             raise PermissionDenied
         initial = {"name": topic.name, "summary": topic.summary}
+        # "Propose a name in Spanish": from the Spanish one, when there is one.
+        language = request.GET.get("language", "")
+        translated = next((t for t in topic.translations.all() if t.language == language), None)
+        if language and language in dict(content_languages()):
+            initial = {"language": language, "name": "", "summary": ""}
+            if translated is not None:
+                initial |= {"name": translated.name, "summary": translated.summary}
         form = TopicProposalForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             clinics = roles.clinic_ids(request.user)
@@ -960,7 +971,12 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
             )
             self.message_user(
                 request,
-                "Change proposed. The organisation administrator applies it to every clinic's articles.",
+                "Change proposed. The organisation administrator applies it to every clinic's articles"
+                + (
+                    " (in that language, once a clinician has checked it)."
+                    if form.cleaned_data["language"]
+                    else "."
+                ),
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(
@@ -983,23 +999,17 @@ class TopicAdmin(RetryOnUniqueRace, admin.ModelAdmin):
         return f"{topic.article_total} article{'s' if topic.article_total != 1 else ''}"
 
 
-class ConditionCodeInline(admin.TabularInline):
-    """The condition's codes (articles/codes.py): ICD-10-CM checked against the code set, SNOMED CT
-    concept ids for their form. Editable by whoever may change the condition itself."""
+class TermPartInline(admin.TabularInline):
+    """Rows that are part of a shared condition or risk (its codes, its names in other languages):
+    editable by whoever may change the term itself (TopicAdmin), not by a permission of their own."""
 
-    model = ConditionCode
-    form = ConditionCodeForm
-    formset = ConditionCodeFormSet
-    fields = ["system", "code", "display", "position"]
-    extra = 0
-    verbose_name = "code"
-    verbose_name_plural = "Codes (ICD-10-CM, SNOMED CT): what EHRs ask by (Infobutton)"
+    def _term_admin(self):
+        return self.admin_site._registry[self.parent_model]
 
     def _may_edit(self, request, obj) -> bool:
-        parent = self.admin_site._registry[Condition]
         if obj is None:
-            return parent.has_add_permission(request)
-        return parent.has_change_permission(request, obj)
+            return self._term_admin().has_add_permission(request)
+        return self._term_admin().has_change_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return self._may_edit(request, obj)
@@ -1011,13 +1021,28 @@ class ConditionCodeInline(admin.TabularInline):
         return self._may_edit(request, obj)
 
     def has_view_permission(self, request, obj=None):
-        return self.admin_site._registry[Condition].has_view_permission(request, obj)
+        return self._term_admin().has_view_permission(request, obj)
 
 
-class TopicTranslationInline(admin.TabularInline):
+class ConditionCodeInline(TermPartInline):
+    """The condition's codes (articles/codes.py): ICD-10-CM checked against the code set, SNOMED CT
+    concept ids for their form. Editable by whoever may change the condition itself."""
+
+    model = ConditionCode
+    form = ConditionCodeForm
+    formset = ConditionCodeFormSet
+    fields = ["system", "code", "display", "position"]
+    extra = 0
+    verbose_name = "code"
+    verbose_name_plural = "Codes (ICD-10-CM, SNOMED CT): what EHRs ask by (Infobutton)"
+
+
+
+class TopicTranslationInline(TermPartInline):
     """A condition's or risk's name in another language: shown in that language's articles once a
     clinician has checked it (articles.snapshots.in_language)."""
 
+    form = TopicTranslationForm
     extra = 0
     fields = ["language", "name", "summary", "reviewed_by", "reviewed_on"]
     verbose_name = "name in another language"
@@ -1057,10 +1082,10 @@ class TopicProposalAdmin(admin.ModelAdmin):
     """Proposed changes to shared terms: the organisation administrator applies or declines them;
     clinic staff see their own clinics' proposals."""
 
-    list_display = ["topic", "name", "status", "clinic", "proposed_by", "created_at"]
-    list_filter = ["status"]
+    list_display = ["topic", "language", "name", "status", "clinic", "proposed_by", "created_at"]
+    list_filter = ["status", "language"]
     list_select_related = ["condition", "risk", "clinic", "proposed_by"]
-    fields = ["condition", "risk", "name", "summary", "reason", "clinic", "proposed_by", "status"]
+    fields = ["condition", "risk", "language", "name", "summary", "reason", "clinic", "proposed_by", "status"]
     readonly_fields = fields
     actions = ["apply", "decline"]
 
@@ -1096,18 +1121,19 @@ class TopicProposalAdmin(admin.ModelAdmin):
     @admin.action(description="Apply to the term (every clinic's articles show it)")
     def apply(self, request, queryset):
         applied = 0
+        to_check = 0
         for proposal in queryset.filter(status=TopicProposal.Status.OPEN).select_related("condition", "risk"):
-            topic = proposal.topic
-            topic.name, topic.summary = proposal.name, proposal.summary
+            changed = self._proposed(proposal)
             try:
-                topic.full_clean()
+                changed.full_clean()
             except ValidationError as error:
                 self.message_user(
                     request, f"“{proposal}” not applied: {' '.join(error.messages)}", messages.ERROR
                 )
                 continue
             with transaction.atomic():
-                topic.save()
+                changed.save()
+                to_check += bool(proposal.language)
                 proposal.status, proposal.decided_by, proposal.decided_at = (
                     TopicProposal.Status.APPLIED,
                     request.user,
@@ -1118,6 +1144,32 @@ class TopicProposalAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"{applied} proposal{'s' if applied != 1 else ''} applied.", messages.SUCCESS
         )
+        if to_check:
+            self.message_user(
+                request,
+                f"{to_check} name{'s' if to_check != 1 else ''} in another language wait for a clinician's "
+                "check: record it on the term's page (names in other languages). Until then, articles in "
+                "that language show the term's own name.",
+                messages.WARNING,
+            )
+
+    @staticmethod
+    def _proposed(proposal):
+        """The row ``proposal`` changes, changed: the term itself, or its name in the proposal's
+        language (new wording, so not yet checked by a clinician)."""
+        topic = proposal.topic
+        if not proposal.language:
+            topic.name, topic.summary = proposal.name, proposal.summary
+            return topic
+        translation = topic.translations.filter(language=proposal.language).first()
+        if translation is None:
+            translation = topic.translations.model(
+                **{topic._meta.model_name: topic}, language=proposal.language
+            )
+        if (translation.name, translation.summary) != (proposal.name, proposal.summary):
+            translation.reviewed_by, translation.reviewed_on = None, None
+        translation.name, translation.summary = proposal.name, proposal.summary
+        return translation
 
     @admin.action(description="Decline")
     def decline(self, request, queryset):

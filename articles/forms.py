@@ -2,12 +2,13 @@
 
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
+from django.conf import settings
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.db.models import Q, UniqueConstraint
 from django.utils import timezone
 
-from articles.models import Article, Reviewer
+from articles.models import Article, Reviewer, content_languages
 from articles.workflow import Action
 
 # Beyond these, a date is a typo, and near the ends of the calendar time zones overflow.
@@ -105,6 +106,11 @@ class ReviewForm(forms.Form):
 
 
 class TopicProposalForm(forms.Form):
+    language = forms.ChoiceField(
+        required=False,
+        help_text="A name in another language is shown in that language's articles once a clinician "
+        "has checked it.",
+    )
     name = forms.CharField(max_length=200, help_text="The name every clinic's articles would show.")
     summary = forms.CharField(
         required=False,
@@ -115,6 +121,33 @@ class TopicProposalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why: what is wrong or missing today. The administrator reads this.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        original = settings.LANGUAGE_CODE.split("-")[0]
+        self.fields["language"].choices = [
+            ("", "The term's own name"),
+            *((code, f"Its name in {name}") for code, name in content_languages() if code != original),
+        ]
+
+
+class TopicTranslationForm(forms.ModelForm):
+    """A condition's or risk's name in another language (the condition's or risk's page). Patients
+    see it once a clinician has checked it; new wording is not covered by the check of the old."""
+
+    REWORDED = (
+        "The clinician checked the earlier wording. Give the date they checked this one, or clear "
+        "the reviewer and the date until they have (patients then see the original name)."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        reworded = {"language", "name", "summary"} & set(self.changed_data)
+        was_reviewed = self.instance.pk is not None and self.initial.get("reviewed_by") is not None
+        still_reviewed = cleaned.get("reviewed_by") is not None and cleaned.get("reviewed_on") is not None
+        if was_reviewed and reworded and still_reviewed and "reviewed_on" not in self.changed_data:
+            self.add_error("reviewed_on", self.REWORDED)
+        return cleaned
 
 
 class LoadedChoiceAutocompleteSelect(widgets.AutocompleteSelect):

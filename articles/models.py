@@ -123,6 +123,14 @@ class TopicProposal(models.Model):
         Condition, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
     )
     risk = models.ForeignKey(Risk, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals")
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        choices=content_languages,
+        help_text="Empty: the term's own name. A language: its name in that language's articles, shown "
+        "once a clinician has checked it.",
+    )
     name = models.CharField("proposed name", max_length=200)
     summary = models.TextField(
         "proposed summary", blank=True, help_text="One or two plain sentences a patient can understand."
