@@ -174,33 +174,28 @@ def test_a_checked_name_may_change_with_its_check(client, setting, checked, chan
     assert saved.name == changes.get("name", "Dolor por cáncer")
 
 
-def test_clinic_staff_cannot_write_a_shared_terms_names_directly(client, api, setting):
-    client.force_login(setting["wendy"])
+def _add_on_the_terms_page(client, setting, name):
+    """POST the condition's page with a new, checked Spanish name in its translations inline."""
     url = reverse("admin:articles_condition_change", args=[setting["cancer"].pk])
-    fake = ConditionTranslation(
+    new = ConditionTranslation(
         condition=setting["cancer"],
         language="es",
-        name="FALSO",
+        name=name,
         reviewed_by=setting["reviewer"],
         reviewed_on=CHECKED_ON,
     )
-    data = _inline_post(setting["cancer"], fake) | {"translations-INITIAL_FORMS": 0, "translations-0-id": ""}
-    response = client.post(url, data)
-    assert response.status_code == 403
+    data = _inline_post(setting["cancer"], new) | {"translations-INITIAL_FORMS": 0, "translations-0-id": ""}
+    return client.post(url, data)
+
+
+def test_clinic_staff_cannot_write_a_shared_terms_names_directly(client, api, setting):
+    client.force_login(setting["wendy"])
+    assert _add_on_the_terms_page(client, setting, "FALSO").status_code == 403
     assert not ConditionTranslation.objects.exists()
     assert _spanish_name(api) == "Cancer pain"
 
 
 def test_the_organisation_administrator_writes_them_on_the_terms_page(client, api, setting):
     client.force_login(setting["boss"])
-    url = reverse("admin:articles_condition_change", args=[setting["cancer"].pk])
-    fake = ConditionTranslation(
-        condition=setting["cancer"],
-        language="es",
-        name="Dolor por cáncer",
-        reviewed_by=setting["reviewer"],
-        reviewed_on=CHECKED_ON,
-    )
-    data = _inline_post(setting["cancer"], fake) | {"translations-INITIAL_FORMS": 0, "translations-0-id": ""}
-    assert client.post(url, data).status_code == 302
+    assert _add_on_the_terms_page(client, setting, "Dolor por cáncer").status_code == 302
     assert _spanish_name(api) == "Dolor por cáncer"
