@@ -200,13 +200,17 @@ LANGUAGE_HELP = (
 )
 LANGUAGE_INVALID = 'Give a language code such as "en" or "es", or "any".'
 LANGUAGE_MAX_LENGTH = 20
+LANGUAGE_ONCE = "Give one language (or any), once."
 
 
 def requested_language(request) -> str:
     """``?language=`` of the clinic, condition and risk endpoints (list and detail), read as the
     article list reads it ("" when absent: each clinic's own language); anything else is a 400
     naming the parameter."""
-    value = request.query_params.get("language", "")
+    values = request.query_params.getlist("language")
+    if len(values) > 1:
+        raise ValidationError({"language": [LANGUAGE_ONCE]})
+    value = values[0] if values else ""
     if len(value) > LANGUAGE_MAX_LENGTH or not re.match(LANGUAGE_REGEX, value):
         raise ValidationError({"language": [LANGUAGE_INVALID]})
     return value
@@ -226,6 +230,12 @@ def language_parameter(what: str) -> OpenApiParameter:
 
 
 class ArticleFilterForm(forms.Form):
+    def clean_language(self):
+        # Two answers to "which language" would make the last one win, unseen.
+        if hasattr(self.data, "getlist") and len(self.data.getlist("language")) > 1:
+            raise forms.ValidationError(LANGUAGE_ONCE)
+        return self.cleaned_data.get("language")
+
     def clean_ordering(self):
         ordering = self.cleaned_data.get("ordering")
         if ordering and len(ordering) > MAX_ORDERING_TERMS:

@@ -103,6 +103,8 @@ def _changes(instance, rows, listed: bool, *, deleted: bool = False) -> list[eve
         before = getattr(instance, "_public_before", None)  # a clinic's own save (not a contact link's)
         if before is not None and not deleted and before == _public_fields(instance):
             return []  # nothing patients see changed (an internal field, or a save with no change)
+        if before is not None and not deleted and before["default_language"] != instance.default_language:
+            purge += _default_language_purge(visible)
         # A clinic patients cannot see (no live article, not marked public), before or after this
         # save, is no one's news; one that was public and just stopped being listed is, under the
         # name and address it was listed with (never the new ones, which were never public).
@@ -134,6 +136,19 @@ def _changes(instance, rows, listed: bool, *, deleted: bool = False) -> list[eve
         )
         for clinic_id in clinic_ids
     ]
+
+
+def _default_language_purge(visible) -> tuple[str, ...]:
+    """What a clinic's new default language changes besides the clinic: every list without
+    ``?language=`` counts and lists its articles in it (api/querysets.language_q), and so do the
+    details of the conditions and risks its live articles name."""
+    condition_ids = visible.exclude(conditions=None).values_list("conditions", flat=True).distinct()
+    risk_ids = visible.exclude(risks=None).values_list("risks", flat=True).distinct()
+    return (
+        *cache_tags.LISTS,
+        *(cache_tags.topic("condition", pk) for pk in sorted(condition_ids)),
+        *(cache_tags.topic("risk", pk) for pk in sorted(risk_ids)),
+    )
 
 
 # What patients see of a clinic itself (the API's clinic, its listing, its articles' page addresses).

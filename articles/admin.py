@@ -1037,10 +1037,14 @@ class ConditionCodeInline(TermPartInline):
     verbose_name_plural = "Codes (ICD-10-CM, SNOMED CT): what EHRs ask by (Infobutton)"
 
 
-
 class TopicTranslationInline(TermPartInline):
     """A condition's or risk's name in another language: shown in that language's articles once a
-    clinician has checked it (articles.snapshots.in_language)."""
+    clinician has checked it (articles.snapshots.in_language). The organisation administrator's,
+    even on a new term (where a check recorded by staff would go public with the first article in
+    that language): others propose one (TopicAdmin.propose_view)."""
+
+    def _may_edit(self, request, obj) -> bool:
+        return super()._may_edit(request, obj) and roles.is_organisation_admin(request.user)
 
     form = TopicTranslationForm
     extra = 0

@@ -136,18 +136,29 @@ class TopicTranslationForm(forms.ModelForm):
     see it once a clinician has checked it; new wording is not covered by the check of the old."""
 
     REWORDED = (
-        "The clinician checked the earlier wording. Give the date they checked this one, or clear "
-        "the reviewer and the date until they have (patients then see the original name)."
+        "The clinician checked the earlier wording. Give the date they checked this one (today, or "
+        "a date after the earlier check), or clear the reviewer and the date until they have "
+        "(patients then see the original name)."
     )
 
     def clean(self):
         cleaned = super().clean()
         reworded = {"language", "name", "summary"} & set(self.changed_data)
-        was_reviewed = self.instance.pk is not None and self.initial.get("reviewed_by") is not None
-        still_reviewed = cleaned.get("reviewed_by") is not None and cleaned.get("reviewed_on") is not None
-        if was_reviewed and reworded and still_reviewed and "reviewed_on" not in self.changed_data:
+        checked_before = self.initial.get("reviewed_on") if self.instance.pk is not None else None
+        checked_now = cleaned.get("reviewed_on") if cleaned.get("reviewed_by") is not None else None
+        if (
+            reworded
+            and checked_before
+            and checked_now
+            and not self._checked_again(checked_before, checked_now)
+        ):
             self.add_error("reviewed_on", self.REWORDED)
         return cleaned
+
+    @staticmethod
+    def _checked_again(before, now) -> bool:
+        """New words need a check of their own: one dated after the earlier one, or today's."""
+        return now > before or now == timezone.localdate()
 
 
 class LoadedChoiceAutocompleteSelect(widgets.AutocompleteSelect):
