@@ -61,8 +61,8 @@ def requested_size(request) -> str:
 
 
 class ArticleHandoutView(StrictQueryParameters, APIView):
-    """The live version of an article as a one- or two-page PDF to print. Errors are JSON, like the
-    rest of the API."""
+    """The live version of an article as a PDF to print, on one or two pages when its length allows
+    (articles/handouts.py). Errors are JSON, like the rest of the API."""
 
     renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES[:1]
     content_negotiation_class = OneRepresentation
@@ -74,8 +74,10 @@ class ArticleHandoutView(StrictQueryParameters, APIView):
     @extend_schema(
         operation_id="v1_articles_handout_retrieve",
         summary="The article as a printable handout (PDF)",
-        description="The published article as a one- or two-page PDF for a clinic to hand a patient: "
-        "plain type (13 pt; 18 pt with `size=large`), title, summary, sections, conditions, "
+        description="The published article as a PDF for a clinic to hand a patient, on one or two "
+        "pages whenever its length allows (a longer article keeps all its text on more pages): plain "
+        "type (13 pt in two columns, down to 11 pt if that fits it on two pages; 18 pt in one column "
+        "with `size=large`, down to 16 pt), title, summary, sections, conditions, "
         "candidates, contraindications, risks, the last clinical review, sources, the clinic's name, "
         "phone and address, and a QR code to the article's page. A tagged PDF (PDF/UA-1) in the "
         "article's language. Drafts and scheduled versions answer 404, as the detail does.",
@@ -94,7 +96,8 @@ class ArticleHandoutView(StrictQueryParameters, APIView):
                 OpenApiParameter.QUERY,
                 enum=list(handouts.SIZES),
                 default=handouts.DEFAULT_SIZE,
-                description="`large` for large print (18 pt body type, for patients with low vision).",
+                description="`large` for large print (18 pt body type, 16 pt at the least, in one column, "
+                "for patients with low vision).",
             ),
         ],
         responses={

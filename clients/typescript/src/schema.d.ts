@@ -47,7 +47,7 @@ export interface paths {
         };
         /**
          * The article as a printable handout (PDF)
-         * @description The published article as a one- or two-page PDF for a clinic to hand a patient: plain type (13 pt; 18 pt with `size=large`), title, summary, sections, conditions, candidates, contraindications, risks, the last clinical review, sources, the clinic's name, phone and address, and a QR code to the article's page. A tagged PDF (PDF/UA-1) in the article's language. Drafts and scheduled versions answer 404, as the detail does.
+         * @description The published article as a PDF for a clinic to hand a patient, on one or two pages whenever its length allows (a longer article keeps all its text on more pages): plain type (13 pt in two columns, down to 11 pt if that fits it on two pages; 18 pt in one column with `size=large`, down to 16 pt), title, summary, sections, conditions, candidates, contraindications, risks, the last clinical review, sources, the clinic's name, phone and address, and a QR code to the article's page. A tagged PDF (PDF/UA-1) in the article's language. Drafts and scheduled versions answer 404, as the detail does.
          */
         get: operations["v1_articles_handout_retrieve"];
         put?: never;
@@ -1630,7 +1630,7 @@ export interface operations {
     v1_articles_handout_retrieve: {
         parameters: {
             query?: {
-                /** @description `large` for large print (18 pt body type, for patients with low vision). */
+                /** @description `large` for large print (18 pt body type, 16 pt at the least, in one column, for patients with low vision). */
                 size?: "large" | "standard";
             };
             header?: {
