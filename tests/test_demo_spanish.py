@@ -38,6 +38,7 @@ def test_the_spanish_version_is_live_at_its_own_address_and_both_list_each_other
 
     detail = api.get(f"/api/v1/articles/{SPANISH_SLUG}/").json()
     assert (detail["language"], detail["title"], detail["summary"]) == ("es", spanish.TITLE, spanish.SUMMARY)
+    assert detail["treatment"]["name"] == spanish.TREATMENT_NAME
     assert [section["heading"] for section in detail["sections"]] == [s["heading"] for s in spanish.SECTIONS]
     assert detail["candidate_criteria"] == spanish.CANDIDATE_CRITERIA
     assert detail["contraindications"] == spanish.CONTRAINDICATIONS

@@ -11,6 +11,7 @@ SOURCE_SLUG = "intrathecal-pump-implant"
 LANGUAGE = "es"
 
 TITLE = "Bomba intratecal para el dolor"
+TREATMENT_NAME = "Administración intratecal de medicamentos (bomba para el dolor)"
 SUMMARY = (
     "Una bomba intratecal es un aparato pequeño que se coloca bajo la piel. Lleva medicina para el "
     "dolor muy cerca de la médula espinal. Sepa cómo funciona, qué esperar y a quién puede ayudar."

@@ -400,6 +400,7 @@ def _write_spanish(translation) -> None:
     """Put the Spanish text in place of the English copied into ``translation``. The copied
     figures stay in their sections, with a Spanish caption and alt text of their own."""
     translation.title, translation.summary = spanish.TITLE, spanish.SUMMARY
+    translation.treatment_name = spanish.TREATMENT_NAME
     for section, text in zip(translation.sections.all(), spanish.SECTIONS, strict=True):
         pictures = zip(figures.references(section.body), text.get("figures", []), strict=False)
         section.heading = text["heading"]
