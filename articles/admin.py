@@ -22,12 +22,13 @@ from articles import previews, publishing, receivers, revisions, snapshots, tran
 from articles.admin_feedback import grade_view
 from articles.admin_import import import_article_view, suggestions_view
 from articles.admin_preview import patient_preview_view
-from articles.codes import ConditionCodeForm, ConditionCodeFormSet
+from articles.codes import ConditionCodeForm
 from articles.forms import (
     ArticleAdminForm,
     ChildRowsFormSet,
     LoadedChoiceAutocompleteSelect,
     ReviewForm,
+    TermPartFormSet,
     TopicProposalForm,
     TopicTranslationForm,
     TransitionForm,
@@ -1030,7 +1031,7 @@ class ConditionCodeInline(TermPartInline):
 
     model = ConditionCode
     form = ConditionCodeForm
-    formset = ConditionCodeFormSet
+    formset = TermPartFormSet
     fields = ["system", "code", "display", "position"]
     extra = 0
     verbose_name = "code"
@@ -1047,6 +1048,7 @@ class TopicTranslationInline(TermPartInline):
         return super()._may_edit(request, obj) and roles.is_organisation_admin(request.user)
 
     form = TopicTranslationForm
+    formset = TermPartFormSet
     extra = 0
     fields = ["language", "name", "summary", "reviewed_by", "reviewed_on"]
     verbose_name = "name in another language"

@@ -163,15 +163,3 @@ def icd10cm_ancestors(code: str) -> list[str]:
     return [f"{category}.{rest[:length]}" for length in range(len(rest) - 1, 0, -1)] + (
         [category] if rest else []
     )
-
-
-class ConditionCodeFormSet(forms.BaseInlineFormSet):
-    """The condition admin's codes. A post without this formset at all (a script, a form from before
-    codes existed) leaves the codes as they are, rather than failing on the missing management form."""
-
-    def __init__(self, data=None, files=None, instance=None, save_as_new=False, prefix=None, **kwargs):
-        prefix = prefix or self.get_default_prefix()
-        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
-            data = data.copy()
-            data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
-        super().__init__(data, files, instance, save_as_new, prefix, **kwargs)

@@ -131,6 +131,19 @@ class TopicProposalForm(forms.Form):
         ]
 
 
+class TermPartFormSet(forms.BaseInlineFormSet):
+    """A condition's or risk's own rows (codes, names in other languages) on its page. A post without
+    this formset at all (a script, a form from before the rows existed, a user who may only view
+    them) leaves the rows as they are, rather than failing on the missing management form."""
+
+    def __init__(self, data=None, files=None, instance=None, save_as_new=False, prefix=None, **kwargs):
+        prefix = prefix or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, files, instance, save_as_new, prefix, **kwargs)
+
+
 class TopicTranslationForm(forms.ModelForm):
     """A condition's or risk's name in another language (the condition's or risk's page). Patients
     see it once a clinician has checked it; new wording is not covered by the check of the old."""
