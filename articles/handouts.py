@@ -45,6 +45,9 @@ from articles.snapshots import Snapshot
 # is imported): only its warnings matter here. It is imported when a handout is first made, so
 # that loading the admin never loads Pango.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+# fontTools, which subsets the embedded fonts when HarfBuzz's subsetter is not installed, logs every
+# table and glyph list it handles at INFO and DEBUG.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 TEMPLATE = "articles/handout/handout.html"
 CONTENT_TYPE = "application/pdf"
@@ -271,9 +274,11 @@ def layout(snap: Snapshot, page_url: str, *, size: str = DEFAULT_SIZE, preview: 
 
     def attempt(body_size: float):
         html = render_html(snap, page_url, size=size, preview=preview, body_size=body_size)
-        return weasyprint.HTML(string=html, url_fetcher=fetcher).render(
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(
             font_config=fonts, pdf_variant=PDF_VARIANT
         )
+        document.body_size = body_size  # the size chosen, for bench/handout_timing.py
+        return document
 
     preferred, floor = SIZES[size], FLOORS[size]
     first = attempt(preferred)
