@@ -45,10 +45,11 @@ def as_documented(value, *, drop=()):
     return value
 before["answers"] = as_documented(before["answers"])
 # Issue 16 added language, lead_image (null: no pictures before) and accessibility (no issues);
-# issue 17 codes, translations and the Spanish readability scores (null for English articles).
+# issue 17 codes, translations, the Spanish readability scores (null for English articles) and
+# the clinics' default_language.
 after["answers"] = as_documented(after["answers"], drop={
     "page_url", "language", "lead_image", "accessibility", "codes", "translations",
-    "fernandez_huerta", "szigriszt_pazos", "inflesz_band"})
+    "fernandez_huerta", "szigriszt_pazos", "inflesz_band", "default_language"})
 assert before["windows"] == after["windows"], ("go-live or take-down times changed", before["windows"], after["windows"])
 differ = sorted(path for path in before["answers"].keys() | after["answers"].keys()
                 if before["answers"].get(path) != after["answers"].get(path))
